@@ -31,7 +31,11 @@ const (
 
 // Person is one entry of the population registry: who exists, which document
 // proves it and where letters go. Dates are calendar dates held as UTC
-// midnight; a zero time means "not given".
+// midnight; a zero time means "not given". (A backend stores the day the time
+// names in its own location, and returns it as UTC midnight.)
+//
+// Every timestamp in this package (UpdatedAt, CreatedAt, AuditEvent.Time) is
+// kept to the microsecond, digits below cut off, and comes back in UTC.
 type Person struct {
 	ID             string // canonical DNI or NIE, e.g. "X1234567L"
 	GivenName      string
@@ -118,7 +122,8 @@ type Tx interface {
 	// CountPeople returns how many people the registry holds.
 	CountPeople(ctx context.Context) (int, error)
 
-	// AddOutbox records a message. m.ID must be set and unique.
+	// AddOutbox records a message. m.ID must be set and unique: a used ID
+	// gives ErrConflict, which leaves an enclosing transaction usable.
 	AddOutbox(ctx context.Context, m Message) error
 	// ListOutbox returns messages newest first.
 	ListOutbox(ctx context.Context, f OutboxFilter) ([]Message, error)
@@ -126,9 +131,13 @@ type Tx interface {
 	// AppendAudit locks the head of the audit chain, calls build with it and
 	// stores the event build returns, all in one transaction, so that
 	// concurrent writers (on any number of nodes) never fork the chain.
-	// build must set Seq to head.Seq+1 and PrevHash to head.Hash.
+	// build must set Seq to head.Seq+1 and PrevHash to head.Hash; an event
+	// that does not, or has no Hash, or a Time finer than a microsecond
+	// (which could not be stored exactly as hashed), is refused and nothing
+	// is stored.
 	AppendAudit(ctx context.Context, build func(head AuditHead) (AuditEvent, error)) (AuditEvent, error)
 	// ListAudit returns up to limit events with Seq > after, in chain order.
+	// A limit of 0 or less means 100.
 	ListAudit(ctx context.Context, after int64, limit int) ([]AuditEvent, error)
 }
 
@@ -138,12 +147,17 @@ type Store interface {
 	Tx
 
 	// InTx runs fn in one read-write transaction. If fn returns an error the
-	// transaction is rolled back and that error returned.
+	// transaction is rolled back and that error returned; if fn panics it is
+	// rolled back and the panic goes on. fn must do its work through tx: a
+	// write through the Store itself would wait for the transaction fn holds.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 
 	// ImportPeople upserts, in one transaction, every person that fill passes
 	// to put. If fill (or put) returns an error nothing is kept. Backends
 	// batch the writes: this is the path for a million-row registry.
+	// Created counts IDs new to the registry and Updated the other puts, so
+	// a person put twice in one import counts once in each. put must not be
+	// called concurrently, nor after fill returns.
 	ImportPeople(ctx context.Context, fill func(put func(Person) error) error) (ImportResult, error)
 
 	// Ping reports whether the database answers.

@@ -1,0 +1,19 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/llavero/llavero/internal/store"
+	"github.com/llavero/llavero/internal/store/storetest"
+)
+
+func openBench(tb testing.TB) store.Store { return open(tb) }
+
+// BenchmarkImportPeople imports 100 000 people per op; for the million-row
+// registry:
+//
+//	LLAVERO_TEST_POSTGRES_URL=postgres://… LLAVERO_BENCH_ROWS=1000000 \
+//	go test -run '^$' -bench ImportPeople -benchtime 1x ./internal/store/postgres/
+func BenchmarkImportPeople(b *testing.B) { storetest.BenchImportPeople(b, openBench) }
+
+func BenchmarkGetPerson(b *testing.B) { storetest.BenchGetPerson(b, openBench) }

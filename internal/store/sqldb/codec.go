@@ -1,0 +1,154 @@
+package sqldb
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/llavero/llavero/internal/store"
+)
+
+// PeopleColumns lists the people columns in the order [AppendPersonArgs]
+// binds them. Every statement that writes people is built from it, so a new
+// field is added in one place (and in the migrations).
+var PeopleColumns = []string{
+	"id", "given_name", "first_surname", "second_surname", "birth_date",
+	"nationality", "document_type", "document_number", "document_expiry",
+	"support_number", "address", "postal_code", "city", "province",
+	"email", "mobile", "updated_at",
+}
+
+var (
+	// PeopleColumnList is PeopleColumns joined for a SELECT or INSERT.
+	PeopleColumnList = strings.Join(PeopleColumns, ", ")
+	// PeopleUpsertSet is the DO UPDATE clause of every people upsert.
+	PeopleUpsertSet = func() string {
+		set := make([]string, 0, len(PeopleColumns)-1)
+		for _, c := range PeopleColumns[1:] {
+			set = append(set, c+" = excluded."+c)
+		}
+		return " ON CONFLICT (id) DO UPDATE SET " + strings.Join(set, ", ")
+	}()
+)
+
+// PeopleInsertPrefix is "INSERT INTO people (columns…) ": append VALUES or a
+// SELECT, then [PeopleUpsertSet].
+var PeopleInsertPrefix = "INSERT INTO people (" + PeopleColumnList + ") "
+
+// UpsertPeopleSQL returns an upsert of rows people. numbered selects $1, $2…
+// placeholders (PostgreSQL, and the shared statements); otherwise it uses
+// plain ?, which SQLite binds without parsing a parameter name.
+func UpsertPeopleSQL(rows int, numbered bool) string {
+	var b strings.Builder
+	n := len(PeopleColumns)
+	b.Grow(len(PeopleInsertPrefix) + len(PeopleUpsertSet) + 10 + rows*n*6)
+	b.WriteString(PeopleInsertPrefix)
+	b.WriteString("VALUES ")
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range n {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			if numbered {
+				fmt.Fprintf(&b, "$%d", r*n+c+1)
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(PeopleUpsertSet)
+	return b.String()
+}
+
+// AppendPersonArgs appends p's bind arguments, in [PeopleColumns] order.
+func AppendPersonArgs(d *Dialect, dst []any, p store.Person) []any {
+	return append(dst,
+		p.ID, p.GivenName, p.FirstSurname, p.SecondSurname, dateArg(d, p.BirthDate),
+		p.Nationality, p.DocumentType, p.DocumentNumber, dateArg(d, p.DocumentExpiry),
+		p.SupportNumber, p.Address, p.PostalCode, p.City, p.Province,
+		p.Email, p.Mobile, d.Time(Timestamp(p.UpdatedAt)),
+	)
+}
+
+// CheckPerson rejects what the schema would accept but no caller means.
+func CheckPerson(p *store.Person) error {
+	if p.ID == "" {
+		return fmt.Errorf("person without ID")
+	}
+	return nil
+}
+
+// Timestamp is how every backend keeps a point in time: UTC, cut (not
+// rounded) to the microsecond, the precision of TIMESTAMPTZ. Doing it here
+// rather than leaving it to each database makes both agree to the bit.
+func Timestamp(t time.Time) time.Time {
+	return t.Truncate(time.Microsecond).UTC()
+}
+
+// Date is how every backend keeps a calendar date: UTC midnight of the day t
+// names in its own location, so a midnight in Madrid stays the same day.
+// The zero time stays zero ("not given").
+func Date(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func dateArg(d *Dialect, t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.Date(Date(t))
+}
+
+// timeCol scans either encoding of a timestamp: SQLite's unix microseconds
+// or the time.Time pgx returns.
+type timeCol struct{ t *time.Time }
+
+func (c timeCol) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		*c.t = time.UnixMicro(v).UTC()
+	case time.Time:
+		*c.t = v.UTC()
+	default:
+		return fmt.Errorf("timestamp column holds %T", src)
+	}
+	return nil
+}
+
+// dateCol scans either encoding of a date, or NULL as the zero time: SQLite's
+// 'YYYY-MM-DD' text or the time.Time pgx returns.
+type dateCol struct{ t *time.Time }
+
+func (c dateCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.t = time.Time{}
+	case time.Time:
+		*c.t = Date(v)
+	case string:
+		return c.parse(v)
+	case []byte:
+		return c.parse(string(v))
+	default:
+		return fmt.Errorf("date column holds %T", src)
+	}
+	return nil
+}
+
+func (c dateCol) parse(s string) error {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return fmt.Errorf("date column: %w", err)
+	}
+	*c.t = t
+	return nil
+}
