@@ -115,6 +115,8 @@ type ImportResult struct {
 
 // Tx holds the operations that can run alone or inside one transaction.
 type Tx interface {
+	CertTx
+
 	// GetPerson returns the registry entry for a canonical identifier.
 	GetPerson(ctx context.Context, id string) (Person, error)
 	// UpsertPerson creates or replaces the registry entry with p.ID.
