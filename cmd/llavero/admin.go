@@ -23,12 +23,12 @@ import (
 func (a *app) adminCmd() *cobra.Command {
 	admin := &cobra.Command{
 		Use:   "admin",
-		Short: "Administer the local installation (registry, outbox, audit log)",
+		Short: "Administer the local installation (registry, CA, offices, operators, outbox, audit log)",
 		Long: `Administer the local installation. These commands open the same database as
 "llavero serve" (take the same --data and --database settings) and can run
 beside a live server.`,
 	}
-	admin.AddCommand(a.registryCmd(), a.outboxCmd(), a.auditCmd())
+	admin.AddCommand(a.registryCmd(), a.outboxCmd(), a.auditCmd(), a.adminCACmd(), a.adminOfficeCmd(), a.adminOperatorCmd())
 	return admin
 }
 

@@ -59,6 +59,8 @@ in capitals, dashes as underscores) or a key in the --config TOML file.`,
 		a.versionCmd(),
 		a.serveCmd(),
 		a.idCmd(),
+		a.certCmd(),
+		a.officeCmd(),
 		a.adminCmd(),
 	)
 	return root

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
@@ -112,7 +113,7 @@ func TestAdminFlow(t *testing.T) {
 	}
 
 	// A notification sent by the platform lands in the outbox the CLI reads.
-	cfg := &config.Config{Data: data, Outbox: true, LogLevel: "info", LogFormat: "text", Lang: "en", Listen: "127.0.0.1:0", ShutdownTimeout: 1}
+	cfg := &config.Config{Data: data, Outbox: true, LogLevel: "info", LogFormat: "text", Lang: "en", Listen: "127.0.0.1:0", CertListen: "127.0.0.1:0", CAKeys: "file", CodeTTL: 720 * time.Hour, ShutdownTimeout: 1}
 	if err := cfg.Validate(nil); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 
 	"github.com/spf13/cobra"
 
@@ -35,9 +34,9 @@ For several nodes, point every node at one PostgreSQL database with
 				return err
 			}
 			defer p.Close()
-			return p.Serve(ctx, func(addr net.Addr) {
-				fmt.Fprintf(a.stdout, "llavero is running: %s\n  data: %s\n  database: %s\n  stop with Ctrl-C\n",
-					a.cfg.PublicURL, a.cfg.Data, p.Store.Dialect())
+			return p.Serve(ctx, func(addrs server.Addrs) {
+				fmt.Fprintf(a.stdout, "llavero is running: %s\n  certificate login and office console: %s/office\n  data: %s\n  database: %s\n  outbox: llavero admin outbox\n  stop with Ctrl-C\n",
+					a.cfg.PublicURL, a.cfg.CertLoginURL, a.cfg.Data, p.Store.Dialect())
 			})
 		},
 	}

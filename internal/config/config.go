@@ -53,6 +53,17 @@ type Config struct {
 
 	SMSWebhookURL        string
 	SMSWebhookSecretFile string
+
+	// The certificate authority and the certificate-login origin.
+	CertListen       string
+	CertLoginURL     string
+	CAKeys           string // "file" or "pkcs11"
+	CAPassphraseFile string
+	CAOrganization   string
+	PKCS11Module     string
+	PKCS11Token      string
+	PKCS11PINFile    string
+	CodeTTL          time.Duration
 }
 
 // EnvPrefix starts the name of every environment variable llavero reads.
@@ -83,6 +94,21 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	fs.StringVar(&c.SMTPTLS, "smtp-tls", "starttls", `SMTP transport security: "starttls", "tls" or "none"`)
 	fs.StringVar(&c.SMSWebhookURL, "sms-webhook-url", "", "HTTPS endpoint of the SMS provider (empty: SMS only reach the outbox)")
 	fs.StringVar(&c.SMSWebhookSecretFile, "sms-webhook-secret-file", "", "file holding the key that signs SMS webhook requests")
+	fs.StringVar(&c.CertListen, "cert-listen", "127.0.0.1:8443", "address of the certificate-login origin (HTTPS with TLS client authentication)")
+	fs.StringVar(&c.CertLoginURL, "cert-login-url", "", "public URL of the certificate-login origin (default: https://CERT-LISTEN)")
+	RegisterCA(fs, c)
+	fs.DurationVar(&c.CodeTTL, "application-code-ttl", 30*24*time.Hour, "how long a certificate application code is valid")
+}
+
+// RegisterCA adds the settings that say where the CA's keys are; serve and
+// the admin commands that issue certificates share them.
+func RegisterCA(fs *pflag.FlagSet, c *Config) {
+	fs.StringVar(&c.CAKeys, "ca-keys", "file", `where the CA keys live: "file" (encrypted in DATA/ca/keys) or "pkcs11" (a hardware token)`)
+	fs.StringVar(&c.CAPassphraseFile, "ca-passphrase-file", "", "file with the passphrase that encrypts file CA keys (default: LLAVERO_CA_PASSPHRASE, else a development passphrase in DATA/ca)")
+	fs.StringVar(&c.CAOrganization, "ca-organization", "llavero (development)", "organisation named in the CA certificates, when they are first created")
+	fs.StringVar(&c.PKCS11Module, "pkcs11-module", "", "PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so) for --ca-keys pkcs11")
+	fs.StringVar(&c.PKCS11Token, "pkcs11-token", "", "label of the PKCS#11 token holding the CA keys")
+	fs.StringVar(&c.PKCS11PINFile, "pkcs11-pin-file", "", "file with the PKCS#11 user PIN (default: LLAVERO_PKCS11_PIN)")
 }
 
 func defaultLang() string {
@@ -241,6 +267,33 @@ func (c *Config) Validate(fs *pflag.FlagSet) error {
 		if c.SMSWebhookSecretFile == "" {
 			return errors.New("setting --sms-webhook-secret-file: needed with --sms-webhook-url")
 		}
+	}
+	if has("cert-listen") {
+		if _, _, err := net.SplitHostPort(c.CertListen); err != nil {
+			return fmt.Errorf("setting --cert-listen: %q is not host:port (%v)", c.CertListen, err)
+		}
+		if c.CertLoginURL == "" {
+			c.CertLoginURL = "https://" + c.CertListen
+		}
+		u, err := url.Parse(c.CertLoginURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("setting --cert-login-url: %q is not an https URL", c.CertLoginURL)
+		}
+		c.CertLoginURL = strings.TrimRight(c.CertLoginURL, "/")
+	}
+	if has("ca-keys") {
+		switch c.CAKeys {
+		case "file":
+		case "pkcs11":
+			if c.PKCS11Module == "" || c.PKCS11Token == "" {
+				return errors.New("setting --ca-keys pkcs11: needs --pkcs11-module and --pkcs11-token")
+			}
+		default:
+			return fmt.Errorf(`setting --ca-keys: %q is not "file" or "pkcs11"`, c.CAKeys)
+		}
+	}
+	if has("application-code-ttl") && c.CodeTTL < time.Hour {
+		return errors.New("setting --application-code-ttl: must be at least 1h (DOMAIN default 720h = 30 days)")
 	}
 	if has("outbox") && !c.Outbox && c.SMTPHost == "" {
 		return errors.New("setting --outbox: cannot be off while --smtp-host is empty: emails would go nowhere")

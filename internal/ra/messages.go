@@ -46,14 +46,14 @@ func whatToBring(personDoc string) i18n.Text {
 	}
 }
 
-func mailApplied(app store.Application, code string, offices []store.Office) message {
-	ol := officeLines(offices)
+func mailApplied(app store.Application, code, docType string, offices []store.Office) message {
+	ol := fillHole(fillHole(i18n.T("Lleva %s.\nOficinas:\n%s", "Bring %s.\nOffices:\n%s"), whatToBring(docType)), officeLines(offices))
 	return message{
 		kind:    "applied",
 		subject: i18n.T("Tu código de solicitud de certificado", "Your certificate application code"),
 		body: fillHole(i18n.Tf(
-			"Hemos recibido tu solicitud de certificado.\n\nCódigo de solicitud: %s\nVálido hasta: %s\n\nSiguiente paso: ve a una oficina de registro antes de esa fecha con tu documento de identidad original y este código. Oficinas:\n%s\nDespués descarga el certificado EN ESTE MISMO ORDENADOR, donde está tu clave:\n  llavero cert download --id %s --code %s --out certificado.p12\n\nSi no hiciste esta solicitud, ignora este correo.\n",
-			"We have received your certificate application.\n\nApplication code: %s\nValid until: %s\n\nNext step: go to a registration office before that date with your original identity document and this code. Offices:\n%s\nThen download the certificate ON THIS SAME COMPUTER, where your key is:\n  llavero cert download --id %s --code %s --out certificate.p12\n\nIf you did not apply, ignore this email.\n",
+			"Hemos recibido tu solicitud de certificado.\n\nCódigo de solicitud: %s\nVálido hasta: %s\n\nSiguiente paso: ve a una oficina de registro antes de esa fecha con tu documento de identidad original y este código.\n%s\nDespués descarga el certificado EN ESTE MISMO ORDENADOR, donde está tu clave:\n  llavero cert download --id %s --code %s --out certificado.p12\n\nSi no hiciste esta solicitud, ignora este correo.\n",
+			"We have received your certificate application.\n\nApplication code: %s\nValid until: %s\n\nNext step: go to a registration office before that date with your original identity document and this code.\n%s\nThen download the certificate ON THIS SAME COMPUTER, where your key is:\n  llavero cert download --id %s --code %s --out certificate.p12\n\nIf you did not apply, ignore this email.\n",
 			code, day(app.ExpiresAt), "%s", app.PersonID, code), ol),
 	}
 }

@@ -134,6 +134,11 @@ func (r *RA) Approve(ctx context.Context, d Desk, appID string, chk Check) (stor
 	if err != nil {
 		return store.Certificate{}, err
 	}
+	// A typing slip in the operator's record is theirs to correct; it must
+	// not refuse the person's application.
+	if err := checkFormat(&chk); err != nil {
+		return store.Certificate{}, err
+	}
 	if code, cause := documentProblem(person, chk, now); code != "" {
 		return store.Certificate{}, r.refuse(ctx, d, app, code, "", chk, cause)
 	}
@@ -264,26 +269,50 @@ func pendingAndCurrent(a store.Application, now time.Time) error {
 // registry. An expired document comes first: it is the one the person can
 // fix themselves, and the fix (renewal) also updates the registry.
 func documentProblem(p store.Person, chk Check, now time.Time) (string, error) {
-	doc := identity.Document{Type: identity.DocType(chk.DocumentType), Expiry: chk.DocumentExpiry}
+	doc := identity.Document{Type: identity.DocType(chk.DocumentType), Number: chk.DocumentNumber, Expiry: chk.DocumentExpiry}
 	if err := doc.CheckValid(now); err != nil {
 		return "document.expired", err
 	}
-	t, err := identity.ParseDocType(chk.DocumentType)
-	if err != nil {
-		return "office.document_mismatch", err
-	}
-	num, err := identity.ParseDocumentNumber(t, chk.DocumentNumber)
-	if err != nil {
-		return "office.document_mismatch", err
-	}
-	if string(t) != p.DocumentType || num != p.DocumentNumber || !sameDay(chk.DocumentExpiry, p.DocumentExpiry) {
+	if chk.DocumentType != p.DocumentType || chk.DocumentNumber != p.DocumentNumber || !sameDay(chk.DocumentExpiry, p.DocumentExpiry) {
 		return "office.document_mismatch", ErrDocumentMismatch
 	}
-	reg := identity.Document{Type: t, Number: num, Expiry: p.DocumentExpiry}
+	reg := identity.Document{Type: doc.Type, Number: doc.Number, Expiry: p.DocumentExpiry}
 	if err := reg.CheckValid(now); err != nil {
 		return "document.expired", err
 	}
 	return "", nil
+}
+
+// checkFormat puts the operator's record in canonical form, or says what is
+// malformed in it.
+func checkFormat(chk *Check) error {
+	t, err := identity.ParseDocType(chk.DocumentType)
+	if err != nil {
+		return err
+	}
+	num, err := identity.ParseDocumentNumber(t, chk.DocumentNumber)
+	if err != nil {
+		return err
+	}
+	if chk.DocumentExpiry.IsZero() {
+		return identity.ErrDocumentNoExpiry
+	}
+	chk.DocumentType, chk.DocumentNumber = string(t), num
+	return nil
+}
+
+// RevokeAtDesk is an office revoking a citizen's certificate (the person
+// asked, or the certificate is known to be misused). Operators cannot
+// revoke operator or server certificates: that is the administrator's.
+func (r *RA) RevokeAtDesk(ctx context.Context, d Desk, serial string, reason int) (store.Certificate, error) {
+	c, err := r.st.GetCertificate(ctx, serial)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Kind != store.CertPerson) {
+		return store.Certificate{}, ErrCertUnknown
+	}
+	if err != nil {
+		return store.Certificate{}, err
+	}
+	return r.Revoke(ctx, serial, reason, d.actor())
 }
 
 func sameDay(a, b time.Time) bool {
@@ -307,4 +336,15 @@ func (r *RA) signGood(serial *big.Int, now time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("sign OCSP: %w", err)
 	}
 	return der, nil
+}
+
+// ApplicationForCode finds the application an operator is handed a code
+// for, so the CLI and the console can act on "the application with this
+// code" without the operator seeing internal IDs.
+func (r *RA) ApplicationForCode(ctx context.Context, code string) (store.Application, error) {
+	app, err := r.st.GetApplicationByCode(ctx, HashCode(code))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Application{}, ErrWrongCode
+	}
+	return app, err
 }

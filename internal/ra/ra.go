@@ -219,6 +219,7 @@ type ApplyResult struct {
 	Code          string
 	ExpiresAt     time.Time
 	PersonID      string
+	Bring         i18n.Text      // the documents to take to the office
 	Offices       []store.Office // offices that check identities for certificates
 }
 
@@ -287,9 +288,10 @@ func (r *RA) Apply(ctx context.Context, req ApplyRequest) (ApplyResult, error) {
 		return ApplyResult{}, err
 	}
 	if req.renewalOf == "" {
-		r.mail(ctx, app, mailApplied(app, code, offices))
+		r.mail(ctx, app, mailApplied(app, code, person.DocumentType, offices))
 	}
-	return ApplyResult{ApplicationID: id, Code: code, ExpiresAt: app.ExpiresAt, PersonID: person.ID, Offices: offices}, nil
+	return ApplyResult{ApplicationID: id, Code: code, ExpiresAt: app.ExpiresAt, PersonID: person.ID,
+		Bring: whatToBring(person.DocumentType), Offices: offices}, nil
 }
 
 // OfficesFor lists the offices that handle a kind of check.

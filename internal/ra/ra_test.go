@@ -500,3 +500,33 @@ func TestOCSPUnknownSerial(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestOperatorTypoDoesNotRefuse(t *testing.T) {
+	e := newEnv(t)
+	_, res := e.apply("X1234567L", "Kovalenko")
+	_, err := e.approve(res.ApplicationID, "TIE", "X1234567M", "2031-05-01")
+	wantCode(t, err, "document.number")
+	_, err = e.approve(res.ApplicationID, "CARNET", "X1234567L", "2031-05-01")
+	wantCode(t, err, "document.type")
+	app, _ := e.st.GetApplication(context.Background(), res.ApplicationID)
+	if app.State != store.AppPending {
+		t.Fatalf("a typo changed the application to %s", app.State)
+	}
+	if _, err := e.approve(res.ApplicationID, "tie", "x-1234567-l", "2031-05-01"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOfficeRevokesOnlyCitizenCertificates(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.ra.RevokeAtDesk(context.Background(), e.desk, e.desk.Operator.CertSerial, ocsp.Unspecified)
+	wantCode(t, err, "certificate.unknown")
+	_, res := e.apply("X1234567L", "Kovalenko")
+	cert, err := e.approve(res.ApplicationID, "TIE", "X1234567L", "2031-05-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ra.RevokeAtDesk(context.Background(), e.desk, cert.Serial, ocsp.Unspecified); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -23,7 +23,10 @@ func (r *RA) SendReminders(ctx context.Context) (int, error) {
 		{1, func(a *store.Application) *time.Time { return &a.Reminded1At }},
 	} {
 		due, err := r.st.ListApplications(ctx, store.ApplicationFilter{
-			State: store.AppPending, ExpiresBefore: now.Add(time.Duration(rule.days) * 24 * time.Hour), Limit: 1000,
+			// Already-reminded applications stay in this list until they
+			// lapse, so the limit is generous: a code lives 30 days, and
+			// these are only the last 7 of them.
+			State: store.AppPending, ExpiresBefore: now.Add(time.Duration(rule.days) * 24 * time.Hour), Limit: 1_000_000,
 		})
 		if err != nil {
 			return sent, err

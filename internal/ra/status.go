@@ -79,35 +79,42 @@ func (r *RA) OCSPResponse(ctx context.Context, serial *big.Int) ([]byte, error) 
 }
 
 // resign signs a fresh response for one certificate from its stored status.
+// The certificate row is locked while signing, so a revocation committed
+// meanwhile cannot be overwritten by a "good" answer.
 func (r *RA) resign(ctx context.Context, serial string, now time.Time) (store.OCSPEntry, error) {
-	c, err := r.st.GetCertificate(ctx, serial)
-	if err != nil {
-		return store.OCSPEntry{}, err
-	}
 	n, ok := new(big.Int).SetString(serial, 16)
 	if !ok {
 		return store.OCSPEntry{}, fmt.Errorf("bad stored serial %q", serial)
 	}
 	now = now.UTC().Truncate(time.Microsecond)
-	status, reason := ocsp.Good, 0
-	if !c.RevokedAt.IsZero() {
-		status, reason = ocsp.Revoked, c.RevocationReason
-	}
-	der, err := r.ca.SignOCSP(n, status, c.RevokedAt, reason, now, now.Add(r.cfg.OCSPValidity))
-	if err != nil {
-		return store.OCSPEntry{}, err
-	}
-	e := store.OCSPEntry{Serial: serial, DER: der, ThisUpdate: now, NextUpdate: now.Add(r.cfg.OCSPValidity)}
-	return e, r.st.PutOCSP(ctx, e)
+	var e store.OCSPEntry
+	err := r.st.InTx(ctx, func(tx store.Tx) error {
+		c, err := tx.UpdateCertificate(ctx, serial, func(*store.Certificate) error { return nil })
+		if err != nil {
+			return err
+		}
+		status, reason := ocsp.Good, 0
+		if !c.RevokedAt.IsZero() {
+			status, reason = ocsp.Revoked, c.RevocationReason
+		}
+		der, err := r.ca.SignOCSP(n, status, c.RevokedAt, reason, now, now.Add(r.cfg.OCSPValidity))
+		if err != nil {
+			return err
+		}
+		e = store.OCSPEntry{Serial: serial, DER: der, ThisUpdate: now, NextUpdate: now.Add(r.cfg.OCSPValidity)}
+		return tx.PutOCSP(ctx, e)
+	})
+	return e, err
 }
 
-// RefreshOCSP re-signs every response that would go stale within a day, so
-// responders never serve an expired one.
+// RefreshOCSP re-signs every response past half its validity, so
+// responders never serve an expired one. Each fresh response is due only
+// after another half validity, so the loop ends.
 func (r *RA) RefreshOCSP(ctx context.Context) (int, error) {
 	now := r.now()
 	n := 0
 	for {
-		due, err := r.st.ListOCSPDue(ctx, now.Add(24*time.Hour), 500)
+		due, err := r.st.ListOCSPDue(ctx, now.Add(r.cfg.OCSPValidity/2), 500)
 		if err != nil {
 			return n, err
 		}
@@ -170,7 +177,7 @@ func (r *RA) regenerateCRL(ctx context.Context) (store.CRL, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.CRL{}, err
 	}
-	revoked, err := r.st.ListCertificates(ctx, store.CertificateFilter{Revoked: true, Limit: 10_000_000})
+	revoked, err := r.st.ListCertificates(ctx, store.CertificateFilter{Revoked: true, OmitDER: true, Limit: 10_000_000})
 	if err != nil {
 		return store.CRL{}, err
 	}
@@ -198,4 +205,36 @@ func (r *RA) regenerateCRL(ctx context.Context) (store.CRL, error) {
 	r.status.crl = cached{}
 	r.status.mu.Unlock()
 	return c, nil
+}
+
+// RootCRLName is the name the root CA's CRL is stored under.
+const RootCRLName = "root"
+
+// RootSigner is the CA's root, which signs only its own (empty) CRL: the
+// issuing CA's status, published at the URL its certificate names.
+type RootSigner interface {
+	SignRootCRL(revoked []ca.Revoked, number *big.Int, thisUpdate, nextUpdate time.Time) ([]byte, error)
+}
+
+// RootCRL returns the root CA's CRL, signing a new one when there is none
+// or it is older than a day.
+func (r *RA) RootCRL(ctx context.Context, root RootSigner) ([]byte, error) {
+	now := r.now().UTC().Truncate(time.Microsecond)
+	c, err := r.st.GetCRL(ctx, RootCRLName)
+	if err == nil && now.Before(c.ThisUpdate.Add(24*time.Hour)) {
+		return c.DER, nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	number := c.Number + 1
+	der, err := root.SignRootCRL(nil, big.NewInt(number), now, now.Add(r.cfg.CRLValidity))
+	if err != nil {
+		return nil, err
+	}
+	nc := store.CRL{Name: RootCRLName, Number: number, DER: der, ThisUpdate: now, NextUpdate: now.Add(r.cfg.CRLValidity)}
+	if err := r.st.PutCRL(ctx, nc); err != nil && !errors.Is(err, store.ErrConflict) {
+		return nil, err
+	}
+	return der, nil
 }

@@ -13,8 +13,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/llavero/llavero/internal/ca"
 	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/notify"
+	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/store"
 	"github.com/llavero/llavero/internal/web"
 )
@@ -26,6 +28,11 @@ type Platform struct {
 	Store    store.Store
 	Notifier *notify.Notifier
 	Web      *web.Server
+	CA       *ca.CA
+	RA       *ra.RA
+
+	keys      ca.KeyStore
+	certLogin http.Handler
 }
 
 // New opens the store and builds every part. Close releases them.
@@ -49,6 +56,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		st.Close()
 		return nil, err
 	}
+	if p.CA, p.keys, err = OpenCA(ctx, cfg, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	p.RA = ra.New(st, p.CA, p.Notifier, ra.Config{CodeTTL: cfg.CodeTTL, PublicURL: cfg.PublicURL}, nil, nil, log)
+	deps := web.CertDeps{
+		RA:           p.RA,
+		Chain:        p.CA.Chain(),
+		RootCRL:      func(ctx context.Context) ([]byte, error) { return p.RA.RootCRL(ctx, p.CA) },
+		CertLoginURL: cfg.CertLoginURL,
+	}
+	p.Web.MountCertificates(deps)
+	p.certLogin = p.Web.CertLoginHandler(deps)
 	return p, nil
 }
 
@@ -89,19 +109,79 @@ func newNotifier(cfg *config.Config, st store.Store, log *slog.Logger) (*notify.
 	return n, nil
 }
 
-// Close releases the store.
-func (p *Platform) Close() error { return p.Store.Close() }
+// Close releases the store and the CA keys.
+func (p *Platform) Close() error {
+	if p.keys != nil {
+		p.keys.Close()
+	}
+	return p.Store.Close()
+}
 
-// Serve listens on the configured address and serves until ctx ends, then
-// lets requests in flight finish within the shutdown timeout. ready, when
-// not nil, receives the bound address once the listener is up.
-func (p *Platform) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+// Addrs are the bound addresses of a running platform.
+type Addrs struct {
+	Main      net.Addr
+	CertLogin net.Addr
+}
+
+// Serve listens on the main and certificate-login addresses, runs the RA's
+// periodic work, and serves until ctx ends; then it lets requests in flight
+// finish within the shutdown timeout. ready, when not nil, receives the
+// bound addresses once both listeners are up.
+func (p *Platform) Serve(ctx context.Context, ready func(Addrs)) error {
 	ln, err := net.Listen("tcp", p.Config.Listen)
 	if err != nil {
 		return fmt.Errorf("setting --listen: cannot listen on %s: %v (is another llavero running? choose another address with --listen)", p.Config.Listen, err)
 	}
-	srv := &http.Server{
-		Handler:           p.Web.Handler(),
+	tlsCfg, err := certLoginTLS(ctx, p.CA, p.Config)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	cln, err := net.Listen("tcp", p.Config.CertListen)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("setting --cert-listen: cannot listen on %s: %v (choose another address with --cert-listen)", p.Config.CertListen, err)
+	}
+	csrv := p.httpServer(p.certLogin)
+	csrv.TLSConfig = tlsCfg
+	srv := p.httpServer(p.Web.Handler())
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- csrv.ServeTLS(cln, "", "") }()
+	rctx, stopRA := context.WithCancel(ctx)
+	defer stopRA()
+	go p.RA.Run(rctx, time.Minute)
+	p.Log.Info("llavero listening", "addr", ln.Addr().String(), "cert_login", cln.Addr().String(), "public_url", p.Config.PublicURL, "database", p.Store.Dialect())
+	if ready != nil {
+		ready(Addrs{Main: ln.Addr(), CertLogin: cln.Addr()})
+	}
+	select {
+	case err := <-errc:
+		srv.Close()
+		csrv.Close()
+		return err
+	case <-ctx.Done():
+	}
+	p.Log.Info("shutting down", "timeout", p.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), p.Config.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, s := range []*http.Server{srv, csrv} {
+		if err := s.Shutdown(sctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	for range 2 {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Platform) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -109,25 +189,4 @@ func (p *Platform) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	p.Log.Info("llavero listening", "addr", ln.Addr().String(), "public_url", p.Config.PublicURL, "database", p.Store.Dialect())
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	p.Log.Info("shutting down", "timeout", p.Config.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), p.Config.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

@@ -15,7 +15,8 @@ import (
 func testConfig(t *testing.T) *config.Config {
 	t.Helper()
 	cfg := &config.Config{Data: t.TempDir(), Outbox: true, LogLevel: "warn", LogFormat: "json", Lang: "es",
-		Listen: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second}
+		Listen: "127.0.0.1:0", CertListen: "127.0.0.1:0", CAKeys: "file", CAOrganization: "llavero (test)",
+		CodeTTL: 30 * 24 * time.Hour, ShutdownTimeout: 5 * time.Second}
 	if err := cfg.Validate(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +48,13 @@ func TestServeAndShutDown(t *testing.T) {
 	}
 	defer p.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan net.Addr, 1)
+	addrc := make(chan Addrs, 1)
 	done := make(chan error, 1)
-	go func() { done <- p.Serve(ctx, func(a net.Addr) { addrc <- a }) }()
+	go func() { done <- p.Serve(ctx, func(a Addrs) { addrc <- a }) }()
 	var base string
 	select {
 	case a := <-addrc:
-		base = "http://" + a.String()
+		base = "http://" + a.Main.String()
 	case err := <-done:
 		t.Fatal(err)
 	}

@@ -17,3 +17,11 @@ func openBench(tb testing.TB) store.Store { return open(tb) }
 func BenchmarkImportPeople(b *testing.B) { storetest.BenchImportPeople(b, openBench) }
 
 func BenchmarkGetPerson(b *testing.B) { storetest.BenchGetPerson(b, openBench) }
+
+func BenchmarkCreateCertificate(b *testing.B) { storetest.BenchCreateCertificate(b, openBench) }
+
+func BenchmarkCountAttempt(b *testing.B) { storetest.BenchCountAttempt(b, openBench) }
+
+func BenchmarkGetOCSP(b *testing.B) { storetest.BenchGetOCSP(b, openBench) }
+
+func BenchmarkListRevoked(b *testing.B) { storetest.BenchListRevoked(b, openBench) }

@@ -65,7 +65,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{core: sqldb.New(sqldb.Postgres, db, db), db: db}, nil
+	core, err := sqldb.New(ctx, sqldb.Postgres, db, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{core: core, db: db}, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

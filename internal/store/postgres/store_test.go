@@ -139,6 +139,12 @@ func TestTwoNodes(t *testing.T) {
 	}
 }
 
+// Attempts counted on two nodes at once land on one counter.
+func TestTwoNodesCountAttempt(t *testing.T) {
+	u := newSchema(t)
+	storetest.CountAttemptAcross(t, openURL(t, u), openURL(t, u))
+}
+
 func skipWithoutServer(t testing.TB) {
 	t.Helper()
 	if os.Getenv(envURL) == "" {

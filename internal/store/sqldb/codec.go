@@ -1,6 +1,8 @@
 package sqldb
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -109,11 +111,14 @@ func dateArg(d *Dialect, t time.Time) any {
 }
 
 // timeCol scans either encoding of a timestamp: SQLite's unix microseconds
-// or the time.Time pgx returns.
+// or the time.Time pgx returns; NULL (an optional timestamp, see [optTime])
+// as the zero time.
 type timeCol struct{ t *time.Time }
 
 func (c timeCol) Scan(src any) error {
 	switch v := src.(type) {
+	case nil:
+		*c.t = time.Time{}
 	case int64:
 		*c.t = time.UnixMicro(v).UTC()
 	case time.Time:
@@ -150,5 +155,114 @@ func (c dateCol) parse(s string) error {
 		return fmt.Errorf("date column: %w", err)
 	}
 	*c.t = t
+	return nil
+}
+
+// optTime binds a timestamp that stays zero until something happens
+// (revoked, decided, reminded…): NULL while zero, so SQL can tell, and a
+// partial index can skip those rows.
+func optTime(d *Dialect, t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.Time(Timestamp(t))
+}
+
+// optText binds an optional reference that a foreign key checks: NULL when
+// empty, as the empty string would have to name a row.
+func optText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// textCol scans an [optText] column: NULL as "".
+type textCol struct{ s *string }
+
+func (c textCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.s = ""
+	case string:
+		*c.s = v
+	case []byte:
+		*c.s = string(v)
+	default:
+		return fmt.Errorf("text column holds %T", src)
+	}
+	return nil
+}
+
+// blob binds bytes for a NOT NULL BLOB/BYTEA column: database/sql sends a
+// nil slice as NULL.
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// bytesCol scans a BLOB/BYTEA column. Empty comes back nil whatever the
+// driver hands over, so both backends agree; anything else is copied, as the
+// driver may reuse its buffer for the next row.
+type bytesCol struct{ b *[]byte }
+
+func (c bytesCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.b = nil
+	case []byte:
+		*c.b = nil
+		if len(v) > 0 {
+			*c.b = bytes.Clone(v)
+		}
+	default:
+		return fmt.Errorf("blob column holds %T", src)
+	}
+	return nil
+}
+
+// emptyBytes gives a written value the form a read would return.
+func emptyBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// listArg binds a list of strings as the JSON array text both backends keep
+// (SQLite TEXT, PostgreSQL JSONB); nil as '[]', never 'null'.
+func listArg(l []string) (string, error) {
+	if len(l) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(l)
+	return string(b), err
+}
+
+// listCol scans a [listArg] column. The list comes back non-nil even when
+// empty: it is what office pages and APIs show, where "[]" and "null"
+// differ.
+type listCol struct{ l *[]string }
+
+func (c listCol) Scan(src any) error {
+	var raw []byte
+	switch v := src.(type) {
+	case string:
+		raw = []byte(v)
+	case []byte:
+		raw = v
+	default:
+		return fmt.Errorf("list column holds %T", src)
+	}
+	l := []string{}
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return fmt.Errorf("list column: %w", err)
+	}
+	if l == nil { // the JSON was null
+		l = []string{}
+	}
+	*c.l = l
 	return nil
 }

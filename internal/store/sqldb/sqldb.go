@@ -34,6 +34,12 @@ type Dialect struct {
 	// AppendAudit: the row lock that serialises appenders where the
 	// transaction itself does not.
 	LockHead string
+	// LockRow is appended to the SELECT that reads a row an Update method
+	// is about to write back, for the same reason.
+	LockRow string
+	// Prepare has each connection compile the fixed statements once, where
+	// the driver would parse them again on every call.
+	Prepare bool
 }
 
 // SQLite keeps timestamps as INTEGER unix microseconds, which compare and
@@ -45,16 +51,23 @@ var SQLite = &Dialect{
 	Time:     func(t time.Time) any { return t.UnixMicro() },
 	Date:     func(t time.Time) any { return t.Format(time.DateOnly) },
 	LockHead: "",
+	LockRow:  "",
+	Prepare:  true,
 }
 
 // Postgres binds time.Time for both TIMESTAMPTZ and DATE: pgx encodes them
 // natively. Two transactions appending to the audit chain, on one node or
-// many, queue on the head row's lock.
+// many, queue on the head row's lock. An Update method takes FOR NO KEY
+// UPDATE, the lock its own UPDATE takes (it never changes the key): it
+// serialises read-modify-writes of the row like FOR UPDATE, but does not
+// hold up inserts whose foreign key points at the row (a certificate for
+// the application being approved).
 var Postgres = &Dialect{
 	Name:     "postgres",
 	Time:     func(t time.Time) any { return t },
 	Date:     func(t time.Time) any { return t },
 	LockHead: " FOR UPDATE",
+	LockRow:  " FOR NO KEY UPDATE",
 }
 
 // DB implements every [store.Store] method except ImportPeople, which the
@@ -65,12 +78,26 @@ type DB struct {
 	d     *Dialect
 	read  *sql.DB
 	write *sql.DB
+	// The statements prepared on each pool, if the dialect wants them.
+	readStmts, writeStmts prepared
 }
 
 // New returns a DB that runs single-statement reads on read and every write,
-// and every transaction, on write. Close closes both.
-func New(d *Dialect, read, write *sql.DB) *DB {
-	return &DB{d: d, read: read, write: write}
+// and every transaction, on write. Close closes both. It must be called
+// before the pools run any transaction.
+func New(ctx context.Context, d *Dialect, read, write *sql.DB) (*DB, error) {
+	db := &DB{d: d, read: read, write: write}
+	if d.Prepare {
+		var err error
+		if db.writeStmts, err = prepare(ctx, write, false); err != nil {
+			return nil, fmt.Errorf("%s: %w", d.Name, err)
+		}
+		if db.readStmts, err = prepare(ctx, read, true); err != nil {
+			db.writeStmts.close()
+			return nil, fmt.Errorf("%s: %w", d.Name, err)
+		}
+	}
+	return db, nil
 }
 
 // RunTx runs fn in a transaction on db: committed if fn returns nil, rolled
@@ -106,10 +133,14 @@ func RunTx(ctx context.Context, db *sql.DB, name string, fn func(*sql.Tx) error)
 // is given: a write through the Store itself would wait for the very
 // connection fn is holding (SQLite has one writer).
 func (db *DB) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
-	return RunTx(ctx, db.write, db.d.Name, func(tx *sql.Tx) error { return fn(ops{tx, db.d}) })
+	return RunTx(ctx, db.write, db.d.Name, func(tx *sql.Tx) error {
+		return fn(ops{cached{tx, tx, db.writeStmts}, db.d})
+	})
 }
 
-func (db *DB) reader() ops { return ops{db.read, db.d} }
+func (db *DB) reader() ops { return ops{cached{db.read, nil, db.readStmts}, db.d} }
+
+func (db *DB) writer() ops { return ops{cached{db.write, nil, db.writeStmts}, db.d} }
 
 // GetPerson implements [store.Tx].
 func (db *DB) GetPerson(ctx context.Context, id string) (store.Person, error) {
@@ -173,6 +204,8 @@ func (db *DB) Dialect() string { return db.d.Name }
 
 // Close implements [store.Store].
 func (db *DB) Close() error {
+	db.readStmts.close()
+	db.writeStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

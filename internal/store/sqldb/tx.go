@@ -18,9 +18,9 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// ops implements [store.Tx] on q. The writes assume q is a transaction (DB
-// wraps them in one when called on the Store); the reads are single
-// statements and need none.
+// ops implements [store.Tx] on q. Writes of more than one statement assume
+// q is a transaction (DB wraps them in one when called on the Store); the
+// reads, and the writes that are one statement, are atomic without one.
 type ops struct {
 	q querier
 	d *Dialect
@@ -31,8 +31,9 @@ type ops struct {
 const DefaultLimit = 100
 
 var (
-	selectPerson = "SELECT " + PeopleColumnList + " FROM people WHERE id = $1"
-	upsertPerson = UpsertPeopleSQL(1, true)
+	selectPerson = static("SELECT " + PeopleColumnList + " FROM people WHERE id = $1")
+	upsertPerson = static(UpsertPeopleSQL(1, true))
+	countPeople  = static("SELECT count(*) FROM people")
 )
 
 func (o ops) GetPerson(ctx context.Context, id string) (store.Person, error) {
@@ -66,7 +67,7 @@ func (o ops) UpsertPerson(ctx context.Context, p store.Person) error {
 
 func (o ops) CountPeople(ctx context.Context) (int, error) {
 	var n int
-	if err := o.q.QueryRowContext(ctx, "SELECT count(*) FROM people").Scan(&n); err != nil {
+	if err := o.q.QueryRowContext(ctx, countPeople).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count people: %w", err)
 	}
 	return n, nil
@@ -77,7 +78,7 @@ const outboxColumns = "id, kind, to_addr, person_id, lang, subject, body, path, 
 // ON CONFLICT DO NOTHING rather than catching the unique violation: the
 // driver error codes differ, and in PostgreSQL a failed INSERT would abort
 // the caller's whole transaction, while ErrConflict is meant to be handled.
-var insertOutbox = "INSERT INTO outbox (" + outboxColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING"
+var insertOutbox = static("INSERT INTO outbox (" + outboxColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING")
 
 func (o ops) AddOutbox(ctx context.Context, m store.Message) error {
 	if m.ID == "" {
@@ -147,9 +148,17 @@ func (o ops) ListOutbox(ctx context.Context, f store.OutboxFilter) ([]store.Mess
 
 const auditColumns = "seq, id, time, actor, action, subject, outcome, detail, prev_hash, hash"
 
+var (
+	// SQLite's; PostgreSQL's adds Dialect.LockHead.
+	selectAuditHead = static("SELECT seq, hash FROM audit_head WHERE id = 1")
+	insertAudit     = static("INSERT INTO audit_events (" + auditColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+	moveAuditHead   = static("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3")
+	listAudit       = static("SELECT " + auditColumns + " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+)
+
 func (o ops) AppendAudit(ctx context.Context, build func(head store.AuditHead) (store.AuditEvent, error)) (store.AuditEvent, error) {
 	var head store.AuditHead
-	if err := o.q.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+o.d.LockHead).Scan(&head.Seq, &head.Hash); err != nil {
+	if err := o.q.QueryRowContext(ctx, selectAuditHead+o.d.LockHead).Scan(&head.Seq, &head.Hash); err != nil {
 		return store.AuditEvent{}, fmt.Errorf("append audit: read head: %w", err)
 	}
 	ev, err := build(head)
@@ -171,8 +180,7 @@ func (o ops) AppendAudit(ctx context.Context, build func(head store.AuditHead) (
 		return store.AuditEvent{}, fmt.Errorf("append audit: event %d: time %v is finer than a microsecond", ev.Seq, ev.Time)
 	}
 	ev.Time = Timestamp(ev.Time)
-	if _, err := o.q.ExecContext(ctx,
-		"INSERT INTO audit_events ("+auditColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	if _, err := o.q.ExecContext(ctx, insertAudit,
 		ev.Seq, ev.ID, o.d.Time(ev.Time), ev.Actor, ev.Action, ev.Subject, ev.Outcome, ev.Detail, ev.PrevHash, ev.Hash,
 	); err != nil {
 		return store.AuditEvent{}, fmt.Errorf("append audit: %w", err)
@@ -180,7 +188,7 @@ func (o ops) AppendAudit(ctx context.Context, build func(head store.AuditHead) (
 	// The seq condition is redundant under the lock; it turns a broken
 	// invariant (a write outside a transaction) into an error instead of a
 	// forked chain.
-	res, err := o.q.ExecContext(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3", ev.Seq, ev.Hash, head.Seq)
+	res, err := o.q.ExecContext(ctx, moveAuditHead, ev.Seq, ev.Hash, head.Seq)
 	if err != nil {
 		return store.AuditEvent{}, fmt.Errorf("append audit: move head: %w", err)
 	}
@@ -194,7 +202,7 @@ func (o ops) ListAudit(ctx context.Context, after int64, limit int) ([]store.Aud
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	rows, err := o.q.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+	rows, err := o.q.QueryContext(ctx, listAudit, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}

@@ -19,3 +19,14 @@ func openBench(tb testing.TB) store.Store {
 func BenchmarkImportPeople(b *testing.B) { storetest.BenchImportPeople(b, openBench) }
 
 func BenchmarkGetPerson(b *testing.B) { storetest.BenchGetPerson(b, openBench) }
+
+// BenchmarkCreateCertificate: the registration authority must issue at
+// least 1 000 certificates a second.
+func BenchmarkCreateCertificate(b *testing.B) { storetest.BenchCreateCertificate(b, openBench) }
+
+func BenchmarkCountAttempt(b *testing.B) { storetest.BenchCountAttempt(b, openBench) }
+
+func BenchmarkGetOCSP(b *testing.B) { storetest.BenchGetOCSP(b, openBench) }
+
+// BenchmarkListRevoked: the CRL's read, 100 000 revoked certificates.
+func BenchmarkListRevoked(b *testing.B) { storetest.BenchListRevoked(b, openBench) }

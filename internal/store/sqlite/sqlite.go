@@ -103,7 +103,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
-	return &Store{core: sqldb.New(sqldb.SQLite, read, write), read: read, write: write}, nil
+	core, err := sqldb.New(ctx, sqldb.SQLite, read, write)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	return &Store{core: core, read: read, write: write}, nil
 }
 
 // dsn is the driver's connection string: a file: URI (so a path holding ?

@@ -16,6 +16,12 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// A server and a CLI counting attempts on one file land on one counter.
+func TestTwoStoresCountAttempt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "llavero.db")
+	storetest.CountAttemptAcross(t, open(t, path), open(t, path))
+}
+
 func open(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), path)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/llavero/llavero/internal/store"
 )
@@ -109,4 +111,220 @@ func BenchGetPerson(b *testing.B, open func(testing.TB) store.Store) {
 			}
 		})
 	})
+}
+
+// benchDERSize is the size of a certificate as issued: RSA-2048 or P-256
+// with the extensions a qualified certificate carries.
+const benchDERSize = 1200
+
+// benchApplications creates n pending applications, IDs app-0…, for one
+// person, in transactions of 1 000.
+func benchApplications(b *testing.B, s store.Store, n int) {
+	ctx := context.Background()
+	p := SyntheticPerson(0)
+	if err := s.UpsertPerson(ctx, p); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	for start := 0; start < n; start += 1000 {
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			for i := start; i < min(n, start+1000); i++ {
+				id := "app-" + strconv.Itoa(i)
+				if err := tx.CreateApplication(ctx, store.Application{
+					ID: id, CodeHash: "code-" + id, PersonID: p.ID, Email: p.Email, Lang: "es",
+					PublicKey: der(byte(i), 91), KeyFingerprint: "fp-" + id, State: store.AppPending,
+					CreatedAt: now, ExpiresAt: now.Add(30 * 24 * time.Hour),
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchCreateCertificate measures what the registration authority does to
+// issue a certificate once it is signed: one transaction that approves the
+// application and stores the certificate. "serial" is one issuer;
+// "parallel" is GOMAXPROCS issuers at once. The applications are created
+// beforehand, untimed.
+func BenchCreateCertificate(b *testing.B, open func(testing.TB) store.Store) {
+	ctx := context.Background()
+	cert := der(7, benchDERSize)
+	issue := func(s store.Store, i int) error {
+		id := "app-" + strconv.Itoa(i)
+		serial := strconv.FormatInt(int64(i)+0x1000, 16)
+		now := time.Now()
+		return s.InTx(ctx, func(tx store.Tx) error {
+			a, err := tx.UpdateApplication(ctx, id, func(a *store.Application) error {
+				a.State, a.CertSerial, a.DecidedAt = store.AppApproved, serial, now
+				a.OfficeID, a.OperatorID = "of-1", "op-1"
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			return tx.CreateCertificate(ctx, store.Certificate{
+				Serial: serial, Kind: store.CertPerson, PersonID: a.PersonID, ApplicationID: id, DER: cert,
+				NotBefore: now, NotAfter: now.Add(2 * 365 * 24 * time.Hour), CreatedAt: now,
+			})
+		})
+	}
+	b.Run("serial", func(b *testing.B) {
+		s := open(b)
+		benchApplications(b, s, b.N)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := issue(s, i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "certs/s")
+	})
+	b.Run("parallel", func(b *testing.B) {
+		s := open(b)
+		benchApplications(b, s, b.N)
+		var next atomic.Int64
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := issue(s, int(next.Add(1)-1)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "certs/s")
+	})
+}
+
+// BenchCountAttempt counts attempts on 1 000 keys in turn, as a login
+// rate limit does, from one goroutine and from GOMAXPROCS.
+func BenchCountAttempt(b *testing.B, open func(testing.TB) store.Store) {
+	ctx := context.Background()
+	s := open(b)
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = "login:" + SyntheticPerson(i).ID
+	}
+	b.Run("serial", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if _, err := s.CountAttempt(ctx, keys[i%len(keys)], time.Now(), time.Hour); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := s.CountAttempt(ctx, keys[next.Add(1)%int64(len(keys))], time.Now(), time.Hour); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchGetOCSP looks up pre-signed OCSP responses at random among 10 000,
+// what every OCSP request costs the store.
+func BenchGetOCSP(b *testing.B, open func(testing.TB) store.Store) {
+	const entries = 10_000
+	ctx := context.Background()
+	s := open(b)
+	now := time.Now()
+	resp := der(5, 1000)
+	for start := 0; start < entries; start += 1000 {
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			for i := start; i < start+1000; i++ {
+				if err := tx.PutOCSP(ctx, store.OCSPEntry{Serial: strconv.FormatInt(int64(i)+0x1000, 16), DER: resp,
+					ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	serial := func(i int) string { return strconv.FormatInt(int64((i*7919)%entries)+0x1000, 16) }
+	b.Run("serial", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if _, err := s.GetOCSP(ctx, serial(i)); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := s.GetOCSP(ctx, serial(int(next.Add(1)))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchListRevoked reads what a CRL is built from: 100 000 revoked
+// certificates among 200 000, with their DER and without (OmitDER, what the
+// CRL needs). Filling the store is not timed.
+func BenchListRevoked(b *testing.B, open func(testing.TB) store.Store) {
+	const revoked, valid = 100_000, 100_000
+	ctx := context.Background()
+	s := open(b)
+	cert := der(9, benchDERSize)
+	base := time.Now().Add(-365 * 24 * time.Hour)
+	for start := 0; start < revoked+valid; start += 5000 {
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			for i := start; i < start+5000; i++ {
+				c := store.Certificate{
+					Serial: strconv.FormatInt(int64(i)*7919+0x100000, 16), Kind: store.CertPerson,
+					PersonID: SyntheticPerson(i).ID, DER: cert,
+					NotBefore: base.Add(time.Duration(i) * time.Minute), CreatedAt: base,
+				}
+				c.NotAfter = c.NotBefore.Add(2 * 365 * 24 * time.Hour)
+				// Every other certificate, so the revoked ones are spread
+				// over the table as in life, not packed at its end.
+				if i%2 == 0 {
+					c.RevokedAt, c.RevocationReason = c.NotBefore.Add(time.Hour), 1
+				}
+				if err := tx.CreateCertificate(ctx, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, omit := range []bool{false, true} {
+		name := "100k"
+		if omit {
+			name += "-OmitDER"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				cs, err := s.ListCertificates(ctx, store.CertificateFilter{Revoked: true, Limit: 1 << 30, OmitDER: omit})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(cs) != revoked {
+					b.Fatalf("listed %d revoked certificates, want %d", len(cs), revoked)
+				}
+			}
+		})
+	}
 }

@@ -52,6 +52,28 @@ var cases = []struct {
 	{"InTxCommits", testInTxCommits},
 	{"TimeRoundTripMicroseconds", testTimeRoundTripMicroseconds},
 	{"PingAndDialect", testPingAndDialect},
+
+	// The certificate side (certs.go).
+	{"ApplicationRoundTrip", testApplicationRoundTrip},
+	{"ApplicationByCode", testApplicationByCode},
+	{"ApplicationDuplicateCode", testApplicationDuplicateCode},
+	{"ApplicationListFilters", testApplicationListFilters},
+	{"UpdateApplication", testUpdateApplication},
+	{"UpdateApplicationAtomic", testUpdateApplicationAtomic},
+	{"UpdateApplicationFnErrorAborts", testUpdateApplicationFnErrorAborts},
+	{"ApplicationNeedsPerson", testApplicationNeedsPerson},
+	{"ApproveInOneTx", testApproveInOneTx},
+	{"CertificateRoundTrip", testCertificateRoundTrip},
+	{"CertificateListRevoked", testCertificateListRevoked},
+	{"UpdateCertificate", testUpdateCertificate},
+	{"OfficeRoundTrip", testOfficeRoundTrip},
+	{"OperatorByCert", testOperatorByCert},
+	{"OperatorNeedsOffice", testOperatorNeedsOffice},
+	{"CountAttemptWindows", testCountAttemptWindows},
+	{"CountAttemptConcurrent", testCountAttemptConcurrent},
+	{"ResetAttempts", testResetAttempts},
+	{"OCSPPutGetDue", testOCSPPutGetDue},
+	{"CRLNumberIncreases", testCRLNumberIncreases},
 }
 
 var errBoom = errors.New("boom")

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llavero/llavero/internal/config"
+	"github.com/llavero/llavero/internal/registry"
+	"github.com/llavero/llavero/internal/server"
+)
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startPlatform runs a real server on loopback for the CLI to talk to, on
+// SQLite, or on PostgreSQL when database is a postgres:// URL.
+func startPlatform(t *testing.T, data, database string) *config.Config {
+	t.Helper()
+	cfg := &config.Config{Data: data, Database: database, Outbox: true, LogLevel: "error", LogFormat: "text", Lang: "en",
+		Listen: freePort(t), CertListen: freePort(t), CAKeys: "file", CAOrganization: "llavero (e2e)",
+		CodeTTL: 30 * 24 * time.Hour, ShutdownTimeout: 5 * time.Second}
+	if err := cfg.Validate(nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := server.New(context.Background(), cfg, server.NewLogger(cfg), "e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	up := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- p.Serve(ctx, func(server.Addrs) { close(up) }) }()
+	select {
+	case <-up:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		p.Close()
+	})
+	return cfg
+}
+
+// TestCertificateFlowThroughCLI is the whole life of a certificate as a
+// citizen, an administrator and an operator live it, through the CLI
+// against a running server: office and operator set up, request, code by
+// email, office check, download with the backup .p12, status, revocation.
+func TestCertificateFlowThroughCLI(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { certificateFlow(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		url := os.Getenv("LLAVERO_TEST_POSTGRES_URL")
+		if url == "" {
+			t.Skip("LLAVERO_TEST_POSTGRES_URL not set: the PostgreSQL run of the CLI flow is skipped")
+		}
+		certificateFlow(t, postgresSchema(t, url))
+	})
+}
+
+func certificateFlow(t *testing.T, database string) {
+	data := t.TempDir()
+	t.Setenv("LLAVERO_DATA", data)
+	t.Setenv("LLAVERO_LANG", "en")
+	if database != "" {
+		t.Setenv("LLAVERO_DATABASE", database)
+	}
+	csvPath := filepath.Join(data, "people.csv")
+	if err := os.WriteFile(csvPath, []byte(strings.Join(registry.Header, ",")+"\n"+
+		"X1234567L,Olena,Kovalenko,,1990-04-02,UA,TIE,X1234567L,2031-05-01,E12345678,Calle Mayor 1,28013,Madrid,Madrid,olena@example.org,+34612345678\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "admin", "registry", "import", csvPath)
+	var office map[string]any
+	mustJSON(t, &office, "admin", "office", "add", "Oficina Centro", "--address", "Plaza Mayor 1", "--postal-code", "28012", "--city", "Madrid", "--province", "Madrid", "--json")
+
+	pw := filepath.Join(data, "pw")
+	if err := os.WriteFile(pw, []byte("correct horse battery\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var op map[string]any
+	mustJSON(t, &op, "admin", "operator", "add", "--office", office["id"].(string), "--name", "Ana García", "--p12-passphrase-file", pw, "--json")
+	opP12 := op["p12"].(string)
+
+	cfg := startPlatform(t, data, database)
+	srv := "http://" + cfg.Listen
+	keys := filepath.Join(data, "keystore")
+
+	var app map[string]any
+	mustJSON(t, &app, "cert", "request", "--server", srv, "--id", "x-1234567-l", "--surname", "kovalenko", "--email", "olena@example.org",
+		"--keystore", keys, "--passphrase-file", pw, "--json")
+	code := app["code"].(string)
+	if app["expires_at"] == nil || code == "" {
+		t.Fatalf("request answer %v", app)
+	}
+	out := mustRun(t, "admin", "outbox", "--to", "X1234567L", "--kind", "email")
+	if !strings.Contains(out, code) {
+		t.Fatalf("the code is not in the email:\n%s", out)
+	}
+
+	// Downloading before the office check explains what is missing.
+	p12 := filepath.Join(data, "olena.p12")
+	_, errs, exit := run(t, "cert", "download", "--server", srv, "--id", "X1234567L", "--surname", "Kovalenko", "--code", code,
+		"--keystore", keys, "--passphrase-file", pw, "--p12-passphrase-file", pw, "--out", p12)
+	if exit == 0 || !strings.Contains(errs, "registration office") {
+		t.Fatalf("early download: exit %d, %s", exit, errs)
+	}
+
+	// The operator checks the TIE against the registry and approves.
+	var res map[string]any
+	mustJSON(t, &res, "office", "verify", "--server", srv, "--code", code, "--document-type", "TIE", "--document-number", "X1234567L",
+		"--document-expiry", "2031-05-01", "--operator-p12", opP12, "--p12-passphrase-file", pw, "--json")
+	if res["serial"] == "" {
+		t.Fatalf("verify answer %v", res)
+	}
+
+	var dl map[string]any
+	mustJSON(t, &dl, "cert", "download", "--server", srv, "--id", "X1234567L", "--surname", "Kovalenko", "--code", code,
+		"--keystore", keys, "--passphrase-file", pw, "--p12-passphrase-file", pw, "--out", p12, "--json")
+	if dl["serial"] != res["serial"] {
+		t.Fatalf("downloaded %v, approved %v", dl["serial"], res["serial"])
+	}
+	if _, err := exec.LookPath("openssl"); err == nil {
+		b, err := exec.Command("openssl", "pkcs12", "-in", p12, "-passin", "file:"+pw, "-nokeys").CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "KOVALENKO") {
+			t.Fatalf("openssl pkcs12: %v\n%s", err, b)
+		}
+	}
+
+	var st map[string]any
+	mustJSON(t, &st, "cert", "status", "--server", srv, "--p12", p12, "--p12-passphrase-file", pw, "--json")
+	if st["serial"] != res["serial"] {
+		t.Fatalf("status %v", st)
+	}
+	_, errs, exit = run(t, "cert", "renew", "--server", srv, "--p12", p12, "--p12-passphrase-file", pw, "--new-p12-passphrase-file", pw, "--out", filepath.Join(data, "new.p12"))
+	if exit == 0 || !strings.Contains(errs, "renew") {
+		t.Fatalf("renew outside the window: exit %d %s", exit, errs)
+	}
+	mustRun(t, "cert", "revoke", "--server", srv, "--p12", p12, "--p12-passphrase-file", pw, "--reason", "keyCompromise")
+	_, errs, exit = run(t, "cert", "status", "--server", srv, "--p12", p12, "--p12-passphrase-file", pw)
+	if exit == 0 {
+		t.Fatalf("a revoked certificate still signs in: %s", errs)
+	}
+	mustRun(t, "admin", "audit", "verify")
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errs, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("llavero %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+func mustJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	out := mustRun(t, args...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("llavero %s: not JSON: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}

@@ -1,0 +1,134 @@
+package keystore
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/llavero/llavero/internal/i18n"
+)
+
+// templates lists every exported error of the package;
+// TestEveryExportedErrorIsListed keeps it complete, so the checks below
+// cannot be skipped by forgetting to add a new error here.
+var templates = map[string]*i18n.Error{
+	"ErrNotFound":           ErrNotFound,
+	"ErrPassphrase":         ErrPassphrase,
+	"ErrWeakPassphrase":     ErrWeakPassphrase,
+	"ErrCorrupt":            ErrCorrupt,
+	"ErrKeyType":            ErrKeyType,
+	"ErrProof":              ErrProof,
+	"ErrEmail":              ErrEmail,
+	"ErrP12Passphrase":      ErrP12Passphrase,
+	"ErrP12Invalid":         ErrP12Invalid,
+	"ErrP12PassphraseChars": ErrP12PassphraseChars,
+	"ErrP12KeyMismatch":     ErrP12KeyMismatch,
+}
+
+func TestEveryExportedErrorIsListed(t *testing.T) {
+	declared := exportedErrors(t, ".")
+	for _, name := range declared {
+		if _, ok := templates[name]; !ok {
+			t.Errorf("%s is exported but missing from templates in errors_test.go", name)
+		}
+	}
+	if len(declared) != len(templates) {
+		t.Errorf("templates lists %d errors, the package declares %d: %v", len(templates), len(declared), declared)
+	}
+}
+
+// exportedErrors returns the names of the exported Err* variables declared
+// in the non-test Go files of dir.
+func exportedErrors(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var names []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.VAR {
+				continue
+			}
+			for _, spec := range g.Specs {
+				for _, id := range spec.(*ast.ValueSpec).Names {
+					if id.IsExported() && strings.HasPrefix(id.Name, "Err") {
+						names = append(names, id.Name)
+					}
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("found no Err* variables: is the test running in the package directory?")
+	}
+	return names
+}
+
+var codeShape = regexp.MustCompile(`^[a-z0-9]+\.[a-z_]+$`)
+
+func TestEveryErrorIsBilingualWithAStableCode(t *testing.T) {
+	seen := map[string]string{}
+	for name, e := range templates {
+		if !codeShape.MatchString(e.Code) {
+			t.Errorf("%s: code %q is not area.name", name, e.Code)
+		}
+		if other, dup := seen[e.Code]; dup {
+			t.Errorf("%s and %s share the code %q", name, other, e.Code)
+		}
+		seen[e.Code] = name
+		if e.Cause != nil {
+			t.Errorf("%s: a template must not carry a cause", name)
+		}
+		for _, p := range []struct {
+			part string
+			txt  i18n.Text
+		}{{"Msg", e.Msg}, {"Next", e.Next}} {
+			if strings.TrimSpace(p.txt.ES) == "" || strings.TrimSpace(p.txt.EN) == "" {
+				t.Errorf("%s: %s is missing a language", name, p.part)
+			}
+			if p.txt.ES == p.txt.EN {
+				t.Errorf("%s: %s is the same in both languages", name, p.part)
+			}
+			for _, s := range []string{p.txt.ES, p.txt.EN} {
+				if strings.Contains(s, "%!") || strings.Contains(s, "  ") {
+					t.Errorf("%s: %s has a formatting slip: %q", name, p.part, s)
+				}
+			}
+		}
+	}
+}
+
+func TestImportHelp(t *testing.T) {
+	for _, c := range []struct {
+		lang i18n.Lang
+		want []string
+	}{
+		{i18n.ES, []string{"/home/ana/certificado.p12", "Firefox", "Sus certificados", "Asistente para importar certificados", "Acceso a Llaveros", "Gestionar certificados", "copia de seguridad", "oficina"}},
+		{i18n.EN, []string{"/home/ana/certificado.p12", "Firefox", "Your Certificates", "Certificate Import Wizard", "Keychain Access", "Manage certificates", "backup", "office"}},
+	} {
+		got := ImportHelp(c.lang, "/home/ana/certificado.p12")
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s help lacks %q:\n%s", c.lang, w, got)
+			}
+		}
+		if strings.Contains(got, "%!") {
+			t.Errorf("%s help has a formatting slip:\n%s", c.lang, got)
+		}
+	}
+}
