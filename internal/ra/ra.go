@@ -264,14 +264,12 @@ func (r *RA) Apply(ctx context.Context, req ApplyRequest) (ApplyResult, error) {
 	err = r.st.InTx(ctx, func(tx store.Tx) error {
 		// One key, one application: a reused key would let two
 		// applications share a proof of possession.
-		same, err := tx.ListApplications(ctx, store.ApplicationFilter{PersonID: person.ID, Limit: 1000})
+		same, err := tx.ListApplications(ctx, store.ApplicationFilter{KeyFingerprint: app.KeyFingerprint, Limit: 1})
 		if err != nil {
 			return err
 		}
-		for _, o := range same {
-			if o.KeyFingerprint == app.KeyFingerprint {
-				return ErrKeyInUse
-			}
+		if len(same) > 0 {
+			return ErrKeyInUse
 		}
 		if err := tx.CreateApplication(ctx, app); err != nil {
 			return err

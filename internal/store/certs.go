@@ -48,10 +48,11 @@ type Application struct {
 
 // ApplicationFilter narrows ListApplications. Empty fields match everything.
 type ApplicationFilter struct {
-	PersonID      string
-	State         string
-	ExpiresBefore time.Time // only applications whose ExpiresAt is before this
-	Limit         int       // 0 means 100
+	PersonID       string
+	KeyFingerprint string
+	State          string
+	ExpiresBefore  time.Time // only applications whose ExpiresAt is before this
+	Limit          int       // 0 means 100
 }
 
 // Certificate kinds.

@@ -254,6 +254,9 @@ func (o ops) ListApplications(ctx context.Context, f store.ApplicationFilter) ([
 	if f.PersonID != "" {
 		w.add("person_id = " + w.arg(f.PersonID))
 	}
+	if f.KeyFingerprint != "" {
+		w.add("key_fingerprint = " + w.arg(f.KeyFingerprint))
+	}
 	if f.State != "" {
 		w.add("state = " + w.arg(f.State))
 	}

@@ -222,6 +222,7 @@ func testApplicationListFilters(t *testing.T, s store.Store) {
 	app := func(id, person, state string, created, expires time.Duration) store.Application {
 		a := bareApplication(id, person)
 		a.State, a.CreatedAt, a.ExpiresAt = state, at(created), at(expires)
+		a.KeyFingerprint = "key-" + id
 		return a
 	}
 	// Inserted out of order; a3 and a4 share their creation time, so the ID
@@ -252,6 +253,8 @@ func testApplicationListFilters(t *testing.T, s store.Store) {
 		{store.ApplicationFilter{PersonID: p1, State: store.AppPending, ExpiresBefore: at(40 * day)}, []string{"a3", "a2"}},
 		{store.ApplicationFilter{Limit: 2}, []string{"a5", "a4"}},
 		{store.ApplicationFilter{State: store.AppPending, Limit: 3}, []string{"a5", "a4", "a3"}},
+		{store.ApplicationFilter{KeyFingerprint: "key-a4"}, []string{"a4"}},
+		{store.ApplicationFilter{KeyFingerprint: "key-a9"}, []string{}},
 	} {
 		got, err := s.ListApplications(ctx, tc.f)
 		if err != nil {

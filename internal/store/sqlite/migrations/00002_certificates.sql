@@ -38,6 +38,8 @@ CREATE TABLE applications (
 CREATE INDEX applications_person ON applications (person_id, created_at, id);
 -- The reminder and expiry jobs: pending applications lapsing before a time.
 CREATE INDEX applications_state_expires ON applications (state, expires_at);
+-- One key, one application: the RA looks a key up before accepting it.
+CREATE INDEX applications_key ON applications (key_fingerprint);
 
 CREATE TABLE certificates (
     serial            TEXT PRIMARY KEY,
