@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
@@ -22,10 +24,40 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
-	stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	root := newRoot(os.Stdout, os.Stderr)
+	onInterrupt(cancel)
+	err := root.ExecuteContext(ctx)
+	cancel()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// graceful is set by commands (serve) that finish their work on Ctrl-C
+// instead of stopping at once.
+var graceful atomic.Bool
+
+// onInterrupt handles Ctrl-C and SIGTERM. A server shuts down gracefully; any
+// other command stops at once, but first gives the terminal back its echo,
+// which a passphrase prompt turns off.
+func onInterrupt(cancel context.CancelFunc) {
+	var saved *term.State
+	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		saved, _ = term.GetState(fd)
+	}
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		if graceful.Load() {
+			cancel()
+			<-sig // a second Ctrl-C stops at once
+		}
+		if saved != nil {
+			_ = term.Restore(int(os.Stdin.Fd()), saved)
+		}
+		fmt.Fprintln(os.Stderr, "\nllavero: interrupted")
+		os.Exit(130)
+	}()
 }
 
 // app carries what every command shares.

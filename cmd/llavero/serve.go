@@ -27,6 +27,7 @@ For several nodes, point every node at one PostgreSQL database with
 			if err := a.load(cmd); err != nil {
 				return err
 			}
+			graceful.Store(true)
 			log := server.NewLogger(&a.cfg)
 			ctx := cmd.Context()
 			p, err := server.New(ctx, &a.cfg, log, version)
