@@ -348,3 +348,14 @@ func (r *RA) ApplicationForCode(ctx context.Context, code string) (store.Applica
 	}
 	return app, err
 }
+
+// CheckDocument is the office's document check against the registry, for
+// other services that register people at a desk (account registration):
+// a malformed record is the operator's to correct (refusal code ""), an
+// expired or mismatching document is the person's (a refusal code).
+func CheckDocument(p store.Person, chk Check, now time.Time) (refusal string, err error) {
+	if err := checkFormat(&chk); err != nil {
+		return "", err
+	}
+	return documentProblem(p, chk, now)
+}
