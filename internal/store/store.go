@@ -116,6 +116,7 @@ type ImportResult struct {
 // Tx holds the operations that can run alone or inside one transaction.
 type Tx interface {
 	CertTx
+	AccountTx
 
 	// GetPerson returns the registry entry for a canonical identifier.
 	GetPerson(ctx context.Context, id string) (Person, error)

@@ -266,3 +266,54 @@ func (c listCol) Scan(src any) error {
 	*c.l = l
 	return nil
 }
+
+// procedure is how a [store.Procedure] is kept in JSON: its own names, so
+// renaming a Go field does not orphan what is stored. Converting between
+// the two types compiles only while their fields match, so a field added
+// to one must be added to the other.
+type procedure struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	ACR       string `json:"acr"`
+	Signature bool   `json:"signature"`
+}
+
+// proceduresArg binds procedures as a JSON array of objects, '[]' when
+// empty, as [listArg] does strings.
+func proceduresArg(ps []store.Procedure) (string, error) {
+	if len(ps) == 0 {
+		return "[]", nil
+	}
+	out := make([]procedure, len(ps))
+	for i, p := range ps {
+		out[i] = procedure(p)
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// proceduresCol scans a [proceduresArg] column; empty comes back non-nil,
+// like [listCol].
+type proceduresCol struct{ ps *[]store.Procedure }
+
+func (c proceduresCol) Scan(src any) error {
+	var raw []byte
+	switch v := src.(type) {
+	case string:
+		raw = []byte(v)
+	case []byte:
+		raw = v
+	default:
+		return fmt.Errorf("procedures column holds %T", src)
+	}
+	var in []procedure
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return fmt.Errorf("procedures column: %w", err)
+	}
+	out := make([]store.Procedure, len(in))
+	for i, p := range in {
+		out[i] = store.Procedure(p)
+	}
+	*c.ps = out
+	return nil
+}

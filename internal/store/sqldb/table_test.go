@@ -22,7 +22,8 @@ func setList(t *testing.T, tb *table, q string) []string {
 // An UPDATE leaves indexed columns out when they did not change; whatever
 // single column changes, it must still be written.
 func TestTableUpdateWritesEveryChange(t *testing.T) {
-	for _, tb := range []*table{applications, certificates, operators, offices} {
+	for _, tb := range []*table{applications, certificates, operators, offices,
+		accounts, codes, sessions, devices, videoReviews, clients} {
 		old := make([]any, len(tb.cols))
 		for i := range old {
 			old[i] = "v" + strconv.Itoa(i)

@@ -30,3 +30,12 @@ func BenchmarkGetOCSP(b *testing.B) { storetest.BenchGetOCSP(b, openBench) }
 
 // BenchmarkListRevoked: the CRL's read, 100 000 revoked certificates.
 func BenchmarkListRevoked(b *testing.B) { storetest.BenchListRevoked(b, openBench) }
+
+func BenchmarkCreateSession(b *testing.B) { storetest.BenchCreateSession(b, openBench) }
+
+func BenchmarkGetSession(b *testing.B) { storetest.BenchGetSession(b, openBench) }
+
+// BenchmarkPINFlowTx: one op is what a whole Cl@ve PIN login asks of the
+// store, two transactions; the identity provider must serve at least 500
+// logins a second over HTTP on two cores.
+func BenchmarkPINFlowTx(b *testing.B) { storetest.BenchPINFlowTx(b, openBench) }

@@ -2,7 +2,10 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -325,6 +328,165 @@ func BenchListRevoked(b *testing.B, open func(testing.TB) store.Store) {
 					b.Fatalf("listed %d revoked certificates, want %d", len(cs), revoked)
 				}
 			}
+		})
+	}
+}
+
+// benchID is the i-th of a series of IDs shaped like the real ones: 64 hex
+// digits of a hash, so inserts land all over the primary key as random
+// tokens do, not at its end.
+func benchID(series string, i int64) string {
+	sum := sha256.Sum256([]byte(series + strconv.FormatInt(i, 10)))
+	return hex.EncodeToString(sum[:])
+}
+
+func benchSession(id string, now time.Time) store.Session {
+	return store.Session{
+		ID: id, PersonID: SyntheticPerson(0).ID, ACR: "substantial", AMR: []string{"pwd", "otp"},
+		CreatedAt: now, AuthTime: now, ExpiresAt: now.Add(8 * time.Hour), LastSeenAt: now,
+		IP: "192.0.2.10", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+	}
+}
+
+// BenchCreateSession starts sessions, what every login ends with, from one
+// goroutine and from GOMAXPROCS.
+func BenchCreateSession(b *testing.B, open func(testing.TB) store.Store) {
+	ctx := context.Background()
+	s := open(b)
+	var next atomic.Int64
+	create := func() error {
+		return s.CreateSession(ctx, benchSession(benchID("session", next.Add(1)), time.Now()))
+	}
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if err := create(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := create(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
+	})
+}
+
+// BenchGetSession looks sessions up at random among 10 000, what every
+// request of a logged-in browser costs the store.
+func BenchGetSession(b *testing.B, open func(testing.TB) store.Store) {
+	const sessions = 10_000
+	ctx := context.Background()
+	s := open(b)
+	now := time.Now()
+	for start := 0; start < sessions; start += 1000 {
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			for i := start; i < start+1000; i++ {
+				if err := tx.CreateSession(ctx, benchSession(benchID("session", int64(i)), now)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	id := func(i int64) string { return benchID("session", (i*7919)%sessions) }
+	b.Run("serial", func(b *testing.B) {
+		var i int64
+		for b.Loop() {
+			if _, err := s.GetSession(ctx, id(i)); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := s.GetSession(ctx, id(next.Add(1))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchPINFlowTx measures what a Cl@ve PIN login costs the store: one
+// transaction to send the code (GetAccount, CreateCode), another to enter
+// it (GetCode, UpdateCode marking it used, CreateSession, AddLoginEvent),
+// for accounts taken in turn among 1 000. One op is one whole login.
+func BenchPINFlowTx(b *testing.B, open func(testing.TB) store.Store) {
+	const accounts = 1000
+	ctx := context.Background()
+	s := open(b)
+	if _, err := s.ImportPeople(ctx, FillSynthetic(accounts)); err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, accounts)
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		for i := range ids {
+			ids[i] = SyntheticPerson(i).ID
+			now := time.Now()
+			if err := tx.CreateAccount(ctx, store.Account{
+				PersonID: ids[i], Level: store.LevelBasic, RegisteredVia: store.ViaLetter,
+				Mobile: "+3469" + pad(i, 7), Lang: "es", CreatedAt: now, UpdatedAt: now,
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	login := func() error {
+		i := next.Add(1)
+		code := benchID("code", i)
+		now := time.Now()
+		if err := pinRequest(ctx, s, ids[i%accounts], code, now); err != nil {
+			return err
+		}
+		return pinLogin(ctx, s, code, benchID("session", i), benchID("event", i), now)
+	}
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if err := login(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
+	})
+	// "parallel" is GOMAXPROCS logins at once; "clients16" is sixteen, as
+	// a server busy with HTTP requests has, which lets PostgreSQL flush
+	// several commits with one WAL write.
+	for _, c := range []struct {
+		name    string
+		clients int
+	}{{"parallel", 0}, {"clients16", 16}} {
+		b.Run(c.name, func(b *testing.B) {
+			if c.clients > 0 {
+				b.SetParallelism(max(1, c.clients/runtime.GOMAXPROCS(0)))
+			}
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := login(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
 		})
 	}
 }

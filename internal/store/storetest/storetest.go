@@ -74,6 +74,28 @@ var cases = []struct {
 	{"ResetAttempts", testResetAttempts},
 	{"OCSPPutGetDue", testOCSPPutGetDue},
 	{"CRLNumberIncreases", testCRLNumberIncreases},
+
+	// The account side (accounts.go).
+	{"AccountRoundTrip", testAccountRoundTrip},
+	{"AccountByMobile", testAccountByMobile},
+	{"AccountMobileUnique", testAccountMobileUnique},
+	{"AccountNeedsPerson", testAccountNeedsPerson},
+	{"UpdateAccountConcurrent", testUpdateAccountConcurrent},
+	{"AccountUpdatesRefuse", testAccountUpdatesRefuse},
+	{"CodeRoundTrip", testCodeRoundTrip},
+	{"CodeListFilters", testCodeListFilters},
+	{"UpdateCodeFailures", testUpdateCodeFailures},
+	{"SessionRoundTrip", testSessionRoundTrip},
+	{"SessionDelete", testSessionDelete},
+	{"LoginEventsNewestFirst", testLoginEventsNewestFirst},
+	{"DeviceRoundTrip", testDeviceRoundTrip},
+	{"DeviceCredentialUnique", testDeviceCredentialUnique},
+	{"GetDeviceByCredential", testGetDeviceByCredential},
+	{"UpdateDeviceSignCount", testUpdateDeviceSignCount},
+	{"VideoReviewQueueOldestFirst", testVideoReviewQueueOldestFirst},
+	{"ClientRoundTrip", testClientRoundTrip},
+	{"UpdateClient", testUpdateClient},
+	{"PINLoginInTx", testPINLoginInTx},
 }
 
 var errBoom = errors.New("boom")

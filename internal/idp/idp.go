@@ -1,0 +1,121 @@
+// Package idp is the identity provider's core: accounts and their
+// registration levels, and the login methods that prove a person is who
+// they say (PIN by SMS, password with an SMS one-time code, certificate).
+// It decides; the web layer and the OpenID provider carry its decisions.
+//
+// Every decision is one store transaction with its audit event, every code
+// is stored hashed and bound to its person and purpose, every guessable
+// code has a try limit and a request rate limit kept in the database (so
+// all nodes count together), and every refusal is an *i18n.Error that says
+// what to do next.
+package idp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/llavero/llavero/internal/audit"
+	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/idp/otp"
+	"github.com/llavero/llavero/internal/idp/password"
+	"github.com/llavero/llavero/internal/store"
+)
+
+// Notifier sends the SMS and letters of the account's life.
+type Notifier interface {
+	SMS(ctx context.Context, to, personID string, lang i18n.Lang, body string) (store.Message, error)
+	Letter(ctx context.Context, p store.Person, lang i18n.Lang, subject, body, reference string) (store.Message, error)
+	Email(ctx context.Context, to, personID string, lang i18n.Lang, subject, body string) (store.Message, error)
+}
+
+// CertificateHolder is what the IdP needs of the RA: who holds a valid
+// certificate presented over TLS.
+type CertificateHolder interface {
+	Holder(ctx context.Context, cert *x509.Certificate) (store.Certificate, error)
+}
+
+// Config holds the IdP's rules; zero values take DOMAIN.md's defaults.
+type Config struct {
+	PINTTL             time.Duration // 10 minutes
+	PINTries           int           // wrong tries per code: 5
+	CodesPerHour       int           // codes sent per person per hour: 5
+	LetterTTL          time.Duration // invitation letter code: 30 days
+	PasswordTries      int           // wrong passwords before the lock: 5
+	Password           password.Params
+	AllowForeignPhones bool
+	// CodeKey keys the HMAC under which one-time codes are stored; every
+	// node of a deployment must share it.
+	CodeKey []byte
+}
+
+// IdP is the identity provider core.
+type IdP struct {
+	st     store.Store
+	notify Notifier
+	certs  CertificateHolder
+	audit  *audit.Log
+	cfg    Config
+	now    func() time.Time
+	rand   io.Reader
+	log    *slog.Logger
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+// New returns an IdP. now and rnd may be nil (real clock, crypto/rand).
+func New(st store.Store, n Notifier, certs CertificateHolder, cfg Config, now func() time.Time, rnd io.Reader, log *slog.Logger) (*IdP, error) {
+	if err := otp.CheckKey(cfg.CodeKey); err != nil {
+		return nil, fmt.Errorf("idp: one-time code key: %w", err)
+	}
+	if cfg.PINTTL == 0 {
+		cfg.PINTTL = 10 * time.Minute
+	}
+	if cfg.PINTries == 0 {
+		cfg.PINTries = 5
+	}
+	if cfg.CodesPerHour == 0 {
+		cfg.CodesPerHour = 5
+	}
+	if cfg.LetterTTL == 0 {
+		cfg.LetterTTL = 30 * 24 * time.Hour
+	}
+	if cfg.PasswordTries == 0 {
+		cfg.PasswordTries = 5
+	}
+	if cfg.Password.Time == 0 {
+		cfg.Password = password.DefaultParams
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &IdP{st: st, notify: n, certs: certs, audit: audit.New(now, rnd), cfg: cfg, now: now, rand: rnd, log: log}, nil
+}
+
+func (p *IdP) clock() time.Time { return p.now().UTC().Truncate(time.Microsecond) }
+
+func (p *IdP) randomID() (string, error) {
+	var b [16]byte
+	if _, err := io.ReadFull(p.rand, b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+func (p *IdP) record(ctx context.Context, tx store.Tx, actor, action, subject, outcome string, detail map[string]any) error {
+	_, err := p.audit.Record(ctx, tx, audit.Event{Actor: actor, Action: action, Subject: subject, Outcome: outcome, Detail: detail})
+	return err
+}
