@@ -333,6 +333,12 @@ func TestPasswordLoginLockAndOTP(t *testing.T) {
 	if err != nil || a.ACR != "low" {
 		t.Fatalf("password alone: %+v %v", a, err)
 	}
+	// Someone who logs in often is not a guesser.
+	for i := 0; i < 12; i++ {
+		if _, err := e.idp.LoginPassword(ctx, "X1234567L", good, ""); err != nil {
+			t.Fatalf("login %d: %v", i, err)
+		}
+	}
 	sent, err := e.idp.StartOTP(ctx, a.PersonID, i18n.ES)
 	if err != nil {
 		t.Fatal(err)

@@ -265,6 +265,11 @@ func (p *IdP) LoginPassword(ctx context.Context, rawID, pw, clientKey string) (A
 		}
 		return Authenticated{}, ErrPasswordWrong
 	}
+	// A right password clears the person's try counter: the limit is for
+	// guessers, not for someone who logs in often.
+	if err := p.st.ResetAttempts(ctx, "try:password:"+acc.PersonID); err != nil {
+		return Authenticated{}, err
+	}
 	if acc.PasswordFailures > 0 || rehash {
 		_, err := p.st.UpdateAccount(ctx, acc.PersonID, func(a *store.Account) error {
 			a.PasswordFailures = 0
