@@ -64,6 +64,7 @@ type Config struct {
 	PKCS11Token      string
 	PKCS11PINFile    string
 	CodeTTL          time.Duration
+	CodeKeyFile      string
 }
 
 // EnvPrefix starts the name of every environment variable llavero reads.
@@ -98,6 +99,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	fs.StringVar(&c.CertLoginURL, "cert-login-url", "", "public URL of the certificate-login origin (default: https://CERT-LISTEN)")
 	RegisterCA(fs, c)
 	fs.DurationVar(&c.CodeTTL, "application-code-ttl", 30*24*time.Hour, "how long a certificate application code is valid")
+	fs.StringVar(&c.CodeKeyFile, "code-key-file", "", "file with the secret (32+ bytes) that keys stored one-time codes; every node needs the same (default: LLAVERO_CODE_KEY, else a development key in DATA/secrets)")
 }
 
 // RegisterCA adds the settings that say where the CA's keys are; serve and

@@ -156,3 +156,39 @@ func urlHost(u string) (string, error) {
 	}
 	return pu.Hostname(), nil
 }
+
+// codeKey returns the secret that keys stored one-time codes: from
+// --code-key-file, LLAVERO_CODE_KEY, or, for a development installation, a
+// random one kept in DATA/secrets/code.key. Several nodes must share it.
+func codeKey(cfg *config.Config, log *slog.Logger) ([]byte, error) {
+	if cfg.CodeKeyFile != "" || os.Getenv(config.EnvPrefix+"CODE_KEY") != "" {
+		k, err := config.ReadSecret(cfg.CodeKeyFile, config.EnvPrefix+"CODE_KEY")
+		if err != nil {
+			return nil, fmt.Errorf("setting --code-key-file: %v", err)
+		}
+		if len(k) < 32 {
+			return nil, errors.New("setting --code-key-file: the key must have at least 32 characters of random data")
+		}
+		return []byte(k), nil
+	}
+	dir := filepath.Join(cfg.Data, "secrets")
+	path := filepath.Join(dir, "code.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return b, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	k := []byte(base64.RawStdEncoding.EncodeToString(raw[:]))
+	if err := os.WriteFile(path, k, 0o600); err != nil {
+		return nil, err
+	}
+	log.Warn("one-time codes are keyed with a development secret kept in the data directory; with several nodes, give them all the same --code-key-file", "file", path)
+	return k, nil
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/llavero/llavero/internal/ca"
 	"github.com/llavero/llavero/internal/config"
+	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/notify"
 	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/store"
@@ -30,6 +31,7 @@ type Platform struct {
 	Web      *web.Server
 	CA       *ca.CA
 	RA       *ra.RA
+	IdP      *idp.IdP
 
 	keys      ca.KeyStore
 	certLogin http.Handler
@@ -61,6 +63,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	p.RA = ra.New(st, p.CA, p.Notifier, ra.Config{CodeTTL: cfg.CodeTTL, PublicURL: cfg.PublicURL}, nil, nil, log)
+	key, err := codeKey(cfg, log)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	if p.IdP, err = idp.New(st, p.Notifier, p.RA, idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones}, nil, nil, log); err != nil {
+		p.Close()
+		return nil, err
+	}
 	deps := web.CertDeps{
 		RA:           p.RA,
 		Chain:        p.CA.Chain(),
@@ -68,7 +79,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		CertLoginURL: cfg.CertLoginURL,
 	}
 	p.Web.MountCertificates(deps)
-	p.certLogin = p.Web.CertLoginHandler(deps)
+	ad := web.AccountDeps{IdP: p.IdP, Store: st, CertLoginURL: cfg.CertLoginURL}
+	p.Web.MountAccounts(ad)
+	p.certLogin = p.Web.AccountCertLoginHandler(p.Web.CertLoginHandler(deps), ad)
 	return p, nil
 }
 

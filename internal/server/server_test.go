@@ -70,6 +70,9 @@ func TestServeAndShutDown(t *testing.T) {
 		{"/", "en-GB,en;q=0.9", 200, "The right order"},
 		{"/metrics", "", 200, "llavero_http_requests_total"},
 		{"/certificates/nothing-here", "en", 404, "home"},
+		{"/login", "en", 200, "PIN"},
+		{"/account/register", "es", 200, "certificado"},
+		{"/account", "en", 200, "PIN"}, // redirected to the login page
 	}
 	for _, tc := range cases {
 		status, body := get(t, base+tc.path, tc.lang)

@@ -60,6 +60,8 @@ var _ = addTexts(map[string]i18n.Text{
 	"home.account.app":      i18n.T("una aplicación en tu móvil", "an app on your phone"),
 	"home.account.cert":     i18n.T("tu certificado", "your certificate"),
 	"home.account.link":     i18n.T("Tu cuenta", "Your account"),
+	"home.account.register": i18n.T("Registrarte", "Register"),
+	"home.account.login":    i18n.T("Entrar", "Log in"),
 
 	"home.sign.title": i18n.T("3. Firmar documentos", "3. Signing documents"),
 	"home.sign.what": i18n.T(
