@@ -119,3 +119,23 @@ func (p *IdP) record(ctx context.Context, tx store.Tx, actor, action, subject, o
 	_, err := p.audit.Record(ctx, tx, audit.Event{Actor: actor, Action: action, Subject: subject, Outcome: outcome, Detail: detail})
 	return err
 }
+
+// Run does the IdP's periodic housekeeping until ctx ends: expired
+// sessions are deleted, so the table holds only live ones. Safe on several
+// nodes at once.
+func (p *IdP) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := p.st.DeleteExpiredSessions(ctx, p.now()); err != nil && ctx.Err() == nil {
+			p.log.Error("expired sessions not purged", "err", err)
+		} else if n > 0 {
+			p.log.Debug("expired sessions purged", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

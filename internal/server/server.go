@@ -48,11 +48,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		st.Close()
 		return nil, err
 	}
+	proxies, err := web.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("setting --trusted-proxies: %v", err)
+	}
 	p.Web, err = web.New(web.Config{
-		PublicURL: cfg.PublicURL,
-		Logger:    log,
-		Ready:     st.Ping,
-		Version:   version,
+		PublicURL:      cfg.PublicURL,
+		Logger:         log,
+		Ready:          st.Ping,
+		Version:        version,
+		TrustedProxies: proxies,
 	})
 	if err != nil {
 		st.Close()
@@ -164,6 +170,7 @@ func (p *Platform) Serve(ctx context.Context, ready func(Addrs)) error {
 	rctx, stopRA := context.WithCancel(ctx)
 	defer stopRA()
 	go p.RA.Run(rctx, time.Minute)
+	go p.IdP.Run(rctx, 10*time.Minute)
 	p.Log.Info("llavero listening", "addr", ln.Addr().String(), "cert_login", cln.Addr().String(), "public_url", p.Config.PublicURL, "database", p.Store.Dialect())
 	if ready != nil {
 		ready(Addrs{Main: ln.Addr(), CertLogin: cln.Addr()})

@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -406,15 +405,13 @@ func statusOf(err error) int {
 	return http.StatusBadRequest
 }
 
-// clientKey is the caller's address, which the RA counts failed code
-// guesses by. Behind a reverse proxy every caller shares the proxy's
-// address, so the per-person limit is then what protects a code.
+// clientKey is the caller's address, which rate limits count guesses by:
+// the real client's, also behind the trusted proxies of Config.
 func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if st, ok := r.Context().Value(stateKey{}).(*requestState); ok && st.client != "" {
+		return st.client
 	}
-	return host
+	return remoteHost(r.RemoteAddr)
 }
 
 // rfc3339 writes an instant for the API: UTC, whole seconds, empty for

@@ -17,6 +17,7 @@ import (
 type requestState struct {
 	id      string
 	pattern string
+	client  string // the client's address (see clientAddr)
 }
 
 type stateKey struct{}
@@ -50,7 +51,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		// An incoming X-Request-Id is not trusted: it would let a client
 		// forge or collide log lines.
-		st := &requestState{id: rand.Text()}
+		st := &requestState{id: rand.Text(), client: clientAddr(r, s.cfg.TrustedProxies)}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		w.Header().Set("X-Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}

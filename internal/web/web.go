@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -53,6 +54,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Version is shown in the page footer.
 	Version string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when working out a client's address for rate limits.
+	TrustedProxies []netip.Prefix
 }
 
 // Server holds the routes, templates and middleware of the web front. Its
