@@ -28,7 +28,7 @@ func (a *app) adminCmd() *cobra.Command {
 "llavero serve" (take the same --data and --database settings) and can run
 beside a live server.`,
 	}
-	admin.AddCommand(a.registryCmd(), a.outboxCmd(), a.auditCmd(), a.adminCACmd(), a.adminOfficeCmd(), a.adminOperatorCmd())
+	admin.AddCommand(a.registryCmd(), a.outboxCmd(), a.auditCmd(), a.adminCACmd(), a.adminOfficeCmd(), a.adminOperatorCmd(), a.adminClientCmd())
 	return admin
 }
 

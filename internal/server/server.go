@@ -5,11 +5,14 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/notify"
+	"github.com/llavero/llavero/internal/oidc"
 	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/store"
 	"github.com/llavero/llavero/internal/web"
@@ -32,6 +36,7 @@ type Platform struct {
 	CA       *ca.CA
 	RA       *ra.RA
 	IdP      *idp.IdP
+	OIDC     *oidc.Provider
 
 	keys      ca.KeyStore
 	certLogin http.Handler
@@ -87,6 +92,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	p.Web.MountCertificates(deps)
 	ad := web.AccountDeps{IdP: p.IdP, Store: st, CertLoginURL: cfg.CertLoginURL}
 	p.Web.MountAccounts(ad)
+	if p.OIDC, err = newOIDC(cfg, st, key); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Web.MountOIDC(p.OIDC, ad)
 	p.certLogin = p.Web.AccountCertLoginHandler(p.Web.CertLoginHandler(deps), ad)
 	return p, nil
 }
@@ -209,4 +219,38 @@ func (p *Platform) httpServer(h http.Handler) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn),
 	}
+}
+
+// newOIDC builds the OpenID provider. Its keys derive from the deployment
+// secret under their own labels, so one secret file serves every node; the
+// pairwise salt must never change, and neither, therefore, may that secret.
+func newOIDC(cfg *config.Config, st store.Store, secret []byte) (*oidc.Provider, error) {
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte("llavero/" + label))
+		return m.Sum(nil)
+	}
+	var crypto [32]byte
+	copy(crypto[:], derive("oidc-crypto"))
+	u, _ := url.Parse(cfg.PublicURL)
+	p, err := oidc.New(oidc.Config{
+		Issuer:        cfg.PublicURL,
+		Store:         st,
+		CryptoKey:     crypto,
+		LoginURL:      web.ContinueURL,
+		PairwiseSalt:  derive("pairwise-sub"),
+		AllowInsecure: u != nil && u.Scheme == "http" && isLoopbackHost(u.Hostname()),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("OpenID provider: %w", err)
+	}
+	return p, nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

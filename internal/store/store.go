@@ -117,6 +117,7 @@ type ImportResult struct {
 type Tx interface {
 	CertTx
 	AccountTx
+	OIDCTx
 
 	// GetPerson returns the registry entry for a canonical identifier.
 	GetPerson(ctx context.Context, id string) (Person, error)

@@ -96,6 +96,13 @@ var cases = []struct {
 	{"ClientRoundTrip", testClientRoundTrip},
 	{"UpdateClient", testUpdateClient},
 	{"PINLoginInTx", testPINLoginInTx},
+
+	// The OpenID provider (oidc.go).
+	{"OIDCAuthRequestRoundTrip", testOIDCAuthRequestRoundTrip},
+	{"OIDCTokenRoundTrip", testOIDCTokenRoundTrip},
+	{"OIDCRefreshRotationOnce", testOIDCRefreshRotationOnce},
+	{"OIDCDeleteExpired", testOIDCDeleteExpired},
+	{"OIDCKeys", testOIDCKeys},
 }
 
 var errBoom = errors.New("boom")

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llavero/llavero/internal/idp/loa"
+	"github.com/llavero/llavero/internal/oidc"
+	"github.com/llavero/llavero/internal/store"
+)
+
+// adminClientCmd registers relying parties (electronic offices) as OpenID
+// Connect clients.
+func (a *app) adminClientCmd() *cobra.Command {
+	c := &cobra.Command{Use: "client", Short: "Relying parties (electronic offices): add, list"}
+	var name, minACR, methods string
+	var redirects, procs []string
+	var public, asJSON bool
+	add := &cobra.Command{
+		Use:   "add",
+		Short: "Register an electronic office as an OpenID Connect client; prints its ID and secret",
+		Example: `  llavero admin client add --name "Sede de Tráfico" --redirect-uri https://trafico.example.es/callback \
+    --min-acr low --procedure "points-balance:Saldo de puntos:low" --procedure "licence-exchange:Canje de permiso:substantial:signature"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cl := store.Client{Name: strings.TrimSpace(name), MinACR: minACR, RedirectURIs: redirects, Procedures: []store.Procedure{}}
+			if cl.Name == "" {
+				return fmt.Errorf("--name: the office's name is shown to people when they log in")
+			}
+			if _, ok := loa.FromURI(minACR); !ok {
+				return fmt.Errorf("--min-acr %q: use low, substantial or high", minACR)
+			}
+			if len(redirects) == 0 {
+				return fmt.Errorf("--redirect-uri: at least one (matched exactly)")
+			}
+			for _, r := range redirects {
+				u, err := url.Parse(r)
+				if err != nil || u.Scheme == "" || u.Host == "" || u.Fragment != "" {
+					return fmt.Errorf("--redirect-uri %q: an absolute URL without a fragment", r)
+				}
+			}
+			for _, m := range strings.Split(methods, ",") {
+				if m = strings.TrimSpace(m); m != "" {
+					switch m {
+					case loa.MethodPIN, loa.MethodPassword, loa.MethodApp, loa.MethodCertificate:
+					default:
+						return fmt.Errorf("--methods: %q is not pin, password, app or certificate", m)
+					}
+					cl.Methods = append(cl.Methods, m)
+				}
+			}
+			for _, p := range procs {
+				f := strings.Split(p, ":")
+				if len(f) < 3 || len(f) > 4 || (len(f) == 4 && f[3] != "signature") {
+					return fmt.Errorf("--procedure %q: use ID:NAME:LEVEL[:signature]", p)
+				}
+				if _, ok := loa.FromURI(f[2]); !ok {
+					return fmt.Errorf("--procedure %q: level %q is not low, substantial or high", p, f[2])
+				}
+				cl.Procedures = append(cl.Procedures, store.Procedure{ID: f[0], Name: f[1], ACR: f[2], Signature: len(f) == 4})
+			}
+			var idb [12]byte
+			if _, err := rand.Read(idb[:]); err != nil {
+				return err
+			}
+			cl.ID = hex.EncodeToString(idb[:])
+			var secret string
+			if !public {
+				secret, cl.SecretHash = oidc.NewSecret()
+			}
+			return a.withStore(cmd, func(ctx context.Context, st store.Store) error {
+				cl.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+				if err := st.CreateClient(ctx, cl); err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, map[string]any{"id": cl.ID, "secret": secret, "name": cl.Name, "redirect_uris": cl.RedirectURIs,
+						"min_acr": cl.MinACR, "methods": cl.Methods, "procedures": cl.Procedures})
+				}
+				fmt.Fprintf(a.stdout, "client %s registered for %s\n  client_id:     %s\n", cl.Name, strings.Join(cl.RedirectURIs, " "), cl.ID)
+				if secret != "" {
+					fmt.Fprintf(a.stdout, "  client_secret: %s\n  (shown once: store it in the office's configuration now)\n", secret)
+				}
+				return nil
+			})
+		},
+	}
+	add.Flags().StringVar(&name, "name", "", "the office's name, as people will see it")
+	add.Flags().StringArrayVar(&redirects, "redirect-uri", nil, "a redirect URI, matched exactly (repeat for several)")
+	add.Flags().StringVar(&minACR, "min-acr", loa.Low, "the least level of assurance: low, substantial or high")
+	add.Flags().StringVar(&methods, "methods", "", "accepted login methods: pin,password,app,certificate (default all)")
+	add.Flags().StringArrayVar(&procs, "procedure", nil, "a procedure as ID:NAME:LEVEL[:signature] (repeat for several)")
+	add.Flags().BoolVar(&public, "public", false, "a public client (no secret; PKCE protects it)")
+	add.Flags().BoolVar(&asJSON, "json", false, "print the client as JSON")
+
+	var listJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the relying parties",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withStore(cmd, func(ctx context.Context, st store.Store) error {
+				cls, err := st.ListClients(ctx)
+				if err != nil {
+					return err
+				}
+				if listJSON {
+					out := []map[string]any{}
+					for _, c := range cls {
+						out = append(out, map[string]any{"id": c.ID, "name": c.Name, "redirect_uris": c.RedirectURIs, "min_acr": c.MinACR, "methods": c.Methods, "procedures": c.Procedures})
+					}
+					return writeJSON(a.stdout, out)
+				}
+				for _, c := range cls {
+					fmt.Fprintf(a.stdout, "%s  %s  min %s  %s\n", c.ID, c.Name, c.MinACR, strings.Join(c.RedirectURIs, " "))
+				}
+				return nil
+			})
+		},
+	}
+	list.Flags().BoolVar(&listJSON, "json", false, "print the clients as JSON")
+	c.AddCommand(add, list)
+	return c
+}

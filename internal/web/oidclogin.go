@@ -1,0 +1,136 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/idp/loa"
+	"github.com/llavero/llavero/internal/oidc"
+	"github.com/llavero/llavero/internal/store"
+)
+
+// OIDCProvider is what the login pages need of the OpenID provider.
+type OIDCProvider interface {
+	Handler() http.Handler
+	Request(ctx context.Context, id string) (oidc.LoginRequest, error)
+	Complete(ctx context.Context, id string, a oidc.Authenticated) (string, error)
+}
+
+// ContinuePath is where the provider sends a browser to log in for a
+// relying party; set oidc.Config.LoginURL to ContinueURL.
+const ContinuePath = "/oidc/continue"
+
+// ContinueURL is the login URL for an authorization request.
+func ContinueURL(authRequestID string) string {
+	return ContinuePath + "?" + url.Values{"req": {authRequestID}}.Encode()
+}
+
+// MountOIDC serves the OpenID provider's endpoints and the step between
+// them and the login pages: with a session at the level the relying party
+// needs, the request completes at once (single sign-on); with a weaker
+// one, the person is asked only for what is missing, or told plainly why
+// they cannot get in yet and how to get there.
+func (s *Server) MountOIDC(p OIDCProvider, ad AccountDeps) {
+	h := p.Handler()
+	for _, pattern := range []string{"/.well-known/openid-configuration", "/keys", "/authorize", "/authorize/", "/oauth/",
+		"/userinfo", "/revoke", "/end_session"} {
+		s.Handle(pattern, h)
+	}
+	// Relying parties post to these from their own servers or pages;
+	// PKCE, client authentication and exact redirect URIs protect them.
+	for _, pattern := range []string{"/authorize", "/oauth/", "/revoke", "/end_session"} {
+		s.AllowCrossOrigin(pattern)
+	}
+	o := &oidcRoutes{s: s, p: p, a: newAccountRoutes(s, ad)}
+	s.Handle("GET "+ContinuePath, http.HandlerFunc(o.continueLogin))
+}
+
+type oidcRoutes struct {
+	s *Server
+	p OIDCProvider
+	a *accountRoutes
+}
+
+type levelPage struct {
+	Client    string
+	Need      i18n.Text
+	Have      i18n.Text
+	Level     i18n.Text // the account's registration level
+	Procs     []store.Procedure
+	WaysUp    []i18n.Text
+	StrongURL string
+}
+
+func (o *oidcRoutes) continueLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.URL.Query().Get("req")
+	lr, err := o.p.Request(ctx, id)
+	if err != nil {
+		o.s.Error(w, r, WithStatus(http.StatusGone, err))
+		return
+	}
+	here := ContinueURL(id)
+	strong := "/login?" + url.Values{"next": {here}, "acr": {lr.NeedACR}}.Encode()
+	sess, ok := o.a.sessionOf(r)
+	if !ok {
+		http.Redirect(w, r, strong, http.StatusSeeOther)
+		return
+	}
+	if !loa.Meets(sess.ACR, lr.NeedACR) {
+		o.tooLow(w, r, lr, sess, strong)
+		return
+	}
+	cb, err := o.p.Complete(ctx, id, oidc.Authenticated{PersonID: sess.PersonID, ACR: sess.ACR, AMR: sess.AMR, AuthTime: sess.AuthTime})
+	if errors.Is(err, oidc.ErrLevelTooLow) {
+		o.tooLow(w, r, lr, sess, strong)
+		return
+	}
+	if err != nil {
+		o.s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, cb, http.StatusSeeOther)
+}
+
+// tooLow explains a session below the relying party's level: which
+// procedure needs what, where the person stands, and the ways up.
+func (o *oidcRoutes) tooLow(w http.ResponseWriter, r *http.Request, lr oidc.LoginRequest, sess store.Session, strong string) {
+	ctx := r.Context()
+	pg := levelPage{Client: lr.Client.Name, Need: label(acrLabels, lr.NeedACR), Have: label(acrLabels, sess.ACR), StrongURL: strong}
+	for _, p := range lr.Procedures {
+		if !loa.Meets(sess.ACR, p.ACR) {
+			pg.Procs = append(pg.Procs, p)
+		}
+	}
+	st := loa.Standing{HasAccount: true}
+	if acc, err := o.a.d.Store.GetAccount(ctx, sess.PersonID); err == nil {
+		st.Advanced = acc.Level == store.LevelAdvanced
+		st.HasPassword = acc.PasswordHash != ""
+		pg.Level = label(levelLabels, acc.Level)
+	}
+	if person, err := o.a.d.Store.GetPerson(ctx, sess.PersonID); err == nil {
+		st.IsDNIHolder = person.DocumentType == store.DocDNI
+	}
+	if certs, err := o.a.d.Store.ListCertificates(ctx, store.CertificateFilter{PersonID: sess.PersonID, Kind: store.CertPerson, Limit: 5, OmitDER: true}); err == nil {
+		for _, c := range certs {
+			if c.RevokedAt.IsZero() {
+				st.HasCertificate = true
+			}
+		}
+	}
+	pg.WaysUp = loa.WaysUp(st, lr.NeedACR)
+	o.s.Render(w, r, http.StatusForbidden, "oidc_level", pg)
+}
+
+var _ = addTexts(map[string]i18n.Text{
+	"oidclevel.title":  i18n.T("Necesitas un nivel de acceso más alto", "You need a higher level of sign-in"),
+	"oidclevel.lead":   i18n.T("pide para este trámite el nivel", "asks, for this procedure, for the level"),
+	"oidclevel.have":   i18n.T("Has entrado con el nivel", "You logged in at the level"),
+	"oidclevel.acc":    i18n.T("Tu cuenta está registrada con nivel", "Your account is registered at the level"),
+	"oidclevel.procs":  i18n.T("Trámites de esta sede que piden más:", "Procedures of this office that need more:"),
+	"oidclevel.up":     i18n.T("Cómo conseguirlo", "How to get there"),
+	"oidclevel.strong": i18n.T("Entrar con un método más seguro", "Log in with a stronger method"),
+})
