@@ -32,30 +32,7 @@ func TestRelyingPartyLoginWithPIN(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("LLAVERO_DATA", data)
 	t.Setenv("LLAVERO_LANG", "en")
-	csvPath := filepath.Join(data, "people.csv")
-	if err := os.WriteFile(csvPath, []byte(strings.Join(registry.Header, ",")+"\n"+
-		"X1234567L,Olena,Kovalenko,,1990-04-02,UA,TIE,X1234567L,2031-05-01,E12345678,Calle Mayor 1,28013,Madrid,Madrid,olena@example.org,+34612345678\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, "admin", "registry", "import", csvPath)
-	// An advanced account, as an office registration leaves it.
-	func() {
-		cfg := &config.Config{Data: data, Database: ""}
-		if err := cfg.Validate(nil); err != nil && !strings.Contains(err.Error(), "setting") {
-			t.Fatal(err)
-		}
-		cfg.Database = "sqlite:" + filepath.Join(data, "llavero.db")
-		st, err := server.OpenStore(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		now := time.Now().UTC().Truncate(time.Microsecond)
-		if err := st.CreateAccount(context.Background(), store.Account{PersonID: "X1234567L", Level: store.LevelAdvanced, RegisteredVia: store.ViaOffice,
-			Mobile: "+34612345678", CreatedAt: now, UpdatedAt: now}); err != nil {
-			t.Fatal(err)
-		}
-	}()
+	seedAdvancedAccount(t, data)
 	const redirect = "http://127.0.0.1:9/callback"
 	var client map[string]any
 	mustJSON(t, &client, "admin", "client", "add", "--name", "Sede de Tráfico", "--redirect-uri", redirect, "--min-acr", "substantial",
@@ -96,12 +73,7 @@ func TestRelyingPartyLoginWithPIN(t *testing.T) {
 	if resp.StatusCode != 200 || codeID == nil {
 		t.Fatalf("PIN step: %d\n%s", resp.StatusCode, body)
 	}
-	out := mustRun(t, "admin", "outbox", "--to", "X1234567L", "--kind", "sms", "--limit", "1", "--json")
-	var sms []map[string]string
-	if err := json.Unmarshal([]byte(out), &sms); err != nil || len(sms) != 1 {
-		t.Fatalf("SMS: %v %s", err, out)
-	}
-	pin := regexp.MustCompile(`\b\d{6}\b`).FindString(sms[0]["body"])
+	pin := lastPIN(t)
 
 	resp, _ = fetch(t, browser, http.MethodPost, srv+"/login/pin/verify", url.Values{"code_id": {codeID[1]}, "pin": {pin}, "next": {next}})
 	loc, err := url.Parse(resp.Header.Get("Location"))
@@ -159,4 +131,38 @@ func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) (*ht
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
+}
+
+// seedAdvancedAccount imports one person and gives her an advanced account
+// with a mobile, as an office registration leaves it.
+func seedAdvancedAccount(t *testing.T, data string) {
+	t.Helper()
+	csvPath := filepath.Join(data, "people.csv")
+	if err := os.WriteFile(csvPath, []byte(strings.Join(registry.Header, ",")+"\n"+
+		"X1234567L,Olena,Kovalenko,,1990-04-02,UA,TIE,X1234567L,2031-05-01,E12345678,Calle Mayor 1,28013,Madrid,Madrid,olena@example.org,+34612345678\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "admin", "registry", "import", csvPath)
+	cfg := &config.Config{Data: data, Database: "sqlite:" + filepath.Join(data, "llavero.db")}
+	st, err := server.OpenStore(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if err := st.CreateAccount(context.Background(), store.Account{PersonID: "X1234567L", Level: store.LevelAdvanced, RegisteredVia: store.ViaOffice,
+		Mobile: "+34612345678", CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lastPIN reads the newest SMS to the seeded person from the outbox.
+func lastPIN(t *testing.T) string {
+	t.Helper()
+	out := mustRun(t, "admin", "outbox", "--to", "X1234567L", "--kind", "sms", "--limit", "1", "--json")
+	var sms []map[string]string
+	if err := json.Unmarshal([]byte(out), &sms); err != nil || len(sms) != 1 {
+		t.Fatalf("SMS: %v %s", err, out)
+	}
+	return regexp.MustCompile(`\b\d{6}\b`).FindString(sms[0]["body"])
 }
