@@ -94,6 +94,8 @@ in capitals, dashes as underscores) or a key in the --config TOML file.`,
 		a.certCmd(),
 		a.officeCmd(),
 		a.adminCmd(),
+		a.sampleOfficeCmd(),
+		a.benchCmd(),
 	)
 	return root
 }

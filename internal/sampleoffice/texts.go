@@ -1,0 +1,188 @@
+package sampleoffice
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/idp/loa"
+)
+
+// Name is the office's name, as llavero's login pages show it to people.
+const Name = "Sede electrónica de Tráfico (ejemplo)"
+
+// Procedure is one thing a person can do at the office.
+type Procedure struct {
+	ID        string
+	Name      i18n.Text
+	ACR       string // loa.Low, loa.Substantial or loa.High
+	Signature bool
+}
+
+// Procedures are the office's procedures, in the order the home page lists
+// them. The levels are DOMAIN.md's traffic office; the IDs and Spanish
+// names are what `llavero admin client add --procedure` registers, so
+// llavero's level page names the same procedures the office shows.
+var Procedures = []Procedure{
+	{ID: "points-balance", Name: i18n.T("Consultar el saldo de puntos", "Check your points balance"), ACR: loa.Low},
+	{ID: "fine-payment", Name: i18n.T("Pagar una multa", "Pay a fine"), ACR: loa.Low},
+	{ID: "licence-exchange", Name: i18n.T("Canjear un permiso de conducir extranjero", "Exchange a foreign driving licence"),
+		ACR: loa.Substantial, Signature: true},
+}
+
+func procedure(id string) (Procedure, bool) {
+	for _, p := range Procedures {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Procedure{}, false
+}
+
+// RedirectURIs are the addresses to register for an office reached at
+// publicURL: the callback, and the home page, where llavero's logout sends
+// the browser back (llavero accepts a post-logout address only if it is
+// one of the client's redirect URIs).
+func RedirectURIs(publicURL string) []string {
+	publicURL = strings.TrimRight(publicURL, "/")
+	return []string{publicURL + "/callback", publicURL + "/"}
+}
+
+// RegisterCommand is the one line that registers an office reached at
+// publicURL with llavero.
+func RegisterCommand(publicURL string) string {
+	var b strings.Builder
+	b.WriteString("llavero admin client add --name " + shellQuote(Name))
+	for _, u := range RedirectURIs(publicURL) {
+		b.WriteString(" --redirect-uri " + shellQuote(u))
+	}
+	b.WriteString(" --min-acr " + loa.Low)
+	for _, p := range Procedures {
+		spec := p.ID + ":" + p.Name.ES + ":" + p.ACR
+		if p.Signature {
+			spec += ":signature"
+		}
+		b.WriteString(" --procedure " + shellQuote(spec))
+	}
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it, so the printed
+// command can be pasted as it is.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+var levelNames = map[string]i18n.Text{
+	loa.Low:         i18n.T("bajo", "low"),
+	loa.Substantial: i18n.T("sustancial", "substantial"),
+	loa.High:        i18n.T("alto", "high"),
+}
+
+func levelName(level string, lang i18n.Lang) string {
+	if t, ok := levelNames[level]; ok {
+		return t.In(lang)
+	}
+	return level
+}
+
+// amrWords turns RFC 8176 method references into words a person knows;
+// the raw value stays beside them for the developer reading the page.
+var amrWords = map[string]i18n.Text{
+	"sms":  i18n.T("un código por SMS", "a code by SMS"),
+	"otp":  i18n.T("un código de un solo uso", "a one-time code"),
+	"pwd":  i18n.T("una contraseña", "a password"),
+	"mfa":  i18n.T("más de un factor", "more than one factor"),
+	"hwk":  i18n.T("una clave guardada en un dispositivo", "a key kept on a device"),
+	"swk":  i18n.T("un certificado guardado en el ordenador", "a certificate kept on the computer"),
+	"user": i18n.T("confirmación en su dispositivo", "confirmation on your device"),
+	"pin":  i18n.T("el PIN de la tarjeta", "the card's PIN"),
+}
+
+func describeAMR(amr []string, lang i18n.Lang) string {
+	parts := make([]string, 0, len(amr))
+	for _, m := range amr {
+		if w, ok := amrWords[m]; ok {
+			parts = append(parts, fmt.Sprintf("%s (%s)", w.In(lang), m))
+		} else {
+			parts = append(parts, m)
+		}
+	}
+	if len(parts) == 0 {
+		return i18n.T("(no indicado)", "(not given)").In(lang)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// providerErrors explains the error codes of RFC 6749 §4.1.2.1 and OpenID
+// Connect Core §3.1.2.6 that a person can meet on the way back.
+var providerErrors = map[string]i18n.Text{
+	"access_denied": i18n.T("Ha cancelado el acceso, o llavero no lo ha permitido.",
+		"You cancelled the sign-in, or llavero did not allow it."),
+	"login_required": i18n.T("llavero necesita que vuelva a identificarse.", "llavero needs you to log in again."),
+	"interaction_required": i18n.T("llavero necesita que vuelva a identificarse.",
+		"llavero needs you to log in again."),
+	"temporarily_unavailable": i18n.T("llavero no está disponible en este momento.", "llavero is not available right now."),
+}
+
+// texts are the words of the pages, looked up by key from the templates
+// as {{.T.key}}.
+var texts = map[string]i18n.Text{
+	"name":         i18n.T(Name, "Traffic electronic office (sample)"),
+	"tagline":      i18n.T("Una sede de ejemplo que usa llavero para identificarle", "A sample office that uses llavero to identify you"),
+	"switch":       i18n.T("English", "Español"),
+	"skip":         i18n.T("Ir al contenido", "Skip to content"),
+	"sample":       i18n.T("Esto es un ejemplo: no es una sede real y todos los datos son inventados.", "This is a sample: not a real office, and every piece of data is made up."),
+	"footer":       i18n.T("Sede de ejemplo de llavero. Sus sesiones se guardan en memoria y se pierden al reiniciarla.", "A llavero sample office. Its sessions live in memory and are lost when it restarts."),
+	"home_title":   i18n.T("Trámites", "Procedures"),
+	"home_lead":    i18n.T("Elija un trámite. Le pediremos que se identifique con llavero al nivel que el trámite necesita.", "Choose a procedure. We will ask you to log in with llavero at the level the procedure needs."),
+	"home_level":   i18n.T("Nivel de acceso", "Level of sign-in"),
+	"home_sign":    i18n.T("Necesita además su firma. La firma llegará en una versión posterior de llavero; de momento este ejemplo se detiene antes de firmar.", "Also needs your signature. Signing comes with a later version of llavero; for now this sample stops before signing."),
+	"home_start":   i18n.T("Empezar", "Start"),
+	"home_bye":     i18n.T("Ha salido de la sede y de llavero.", "You have logged out of the office and of llavero."),
+	"who_title":    i18n.T("Quién ha entrado", "Who is logged in"),
+	"who_name":     i18n.T("Nombre", "Name"),
+	"who_id":       i18n.T("Identificador (llavero_id)", "Identifier (llavero_id)"),
+	"who_sub":      i18n.T("Su identificador en esta sede (sub, distinto en cada sede)", "Your identifier at this office (sub, different at each office)"),
+	"who_acr":      i18n.T("Nivel alcanzado (acr)", "Level reached (acr)"),
+	"who_amr":      i18n.T("Cómo se identificó (amr)", "How you logged in (amr)"),
+	"who_time":     i18n.T("Hora de identificación (auth_time)", "Time of login (auth_time)"),
+	"who_logout":   i18n.T("Salir", "Log out"),
+	"result_data":  i18n.T("Datos de ejemplo, inventados a partir de su identificador en esta sede.", "Sample data, made up from your identifier at this office."),
+	"result_back":  i18n.T("Volver a los trámites", "Back to the procedures"),
+	"points_title": i18n.T("Saldo de puntos", "Points balance"),
+	"points_unit":  i18n.T("puntos", "points"),
+	"fines_none":   i18n.T("No tiene multas pendientes de pago.", "You have no fines pending."),
+	"exchange_ok":  i18n.T("Su identidad está comprobada al nivel sustancial, el que pide este trámite.", "Your identity is checked at the substantial level, which this procedure needs."),
+	"exchange_sign": i18n.T("Para presentar la solicitud hace falta su firma. La firma llegará en una versión posterior de llavero, así que este ejemplo se detiene aquí: no se ha presentado nada.",
+		"Submitting the application needs your signature. Signing comes with a later version of llavero, so this sample stops here: nothing has been submitted."),
+	"problem_home": i18n.T("Volver a la página principal", "Back to the home page"),
+	"problem_code": i18n.T("Código", "Code"),
+}
+
+// Problems the office explains with a page of its own.
+var (
+	pageNotStarted = problem{
+		Title:  i18n.T("No podemos continuar este acceso", "We cannot continue this sign-in"),
+		Detail: i18n.T("El acceso no empezó en este navegador o ha tardado demasiado. Vuelva a la página principal y empiece el trámite otra vez.", "The sign-in did not start in this browser, or took too long. Go back to the home page and start the procedure again."),
+	}
+	pageProviderError = problem{
+		Title: i18n.T("No ha entrado", "You are not logged in"),
+	}
+	pageExchange = problem{
+		Title:  i18n.T("llavero no ha confirmado el acceso", "llavero did not confirm the sign-in"),
+		Detail: i18n.T("No hemos podido comprobar la respuesta de llavero. Empiece el trámite otra vez; si vuelve a ocurrir, avise a quien administra llavero.", "We could not check llavero's answer. Start the procedure again; if it happens again, tell whoever runs llavero."),
+	}
+	pageLevelTooLow = problem{
+		Title: i18n.T("Nivel de acceso insuficiente", "Level of sign-in too low"),
+	}
+	pageNotFound = problem{
+		Title:  i18n.T("Esta página no existe", "This page does not exist"),
+		Detail: i18n.T("Vuelva a la página principal para ver los trámites.", "Go back to the home page to see the procedures."),
+	}
+)
