@@ -108,6 +108,22 @@ func TestRelyingPartyLoginWithPIN(t *testing.T) {
 	if _, err := oc.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier)); err == nil {
 		t.Fatal("the code was accepted twice")
 	}
+
+	// Logging out at the office ends the browser's llavero session too:
+	// the next visit to llavero asks for a login again.
+	resp, _ = fetch(t, browser, http.MethodGet, srv+"/account", nil)
+	if !strings.HasPrefix(resp.Request.URL.Path, "/account") {
+		t.Fatalf("before logout the session should open /account, got %s", resp.Request.URL)
+	}
+	end := srv + "/end_session?" + url.Values{"id_token_hint": {raw}, "post_logout_redirect_uri": {redirect}}.Encode()
+	resp, _ = fetch(t, browser, http.MethodGet, end, nil)
+	if !strings.HasPrefix(resp.Header.Get("Location"), redirect) {
+		t.Fatalf("end_session: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = fetch(t, browser, http.MethodGet, srv+"/account", nil)
+	if !strings.HasPrefix(resp.Request.URL.Path, "/login") {
+		t.Fatalf("after logout /account opened without a login: %s", resp.Request.URL)
+	}
 }
 
 func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) (*http.Response, string) {

@@ -36,15 +36,16 @@ func ContinueURL(authRequestID string) string {
 func (s *Server) MountOIDC(p OIDCProvider, ad AccountDeps) {
 	h := p.Handler()
 	for _, pattern := range []string{"/.well-known/openid-configuration", "/keys", "/authorize", "/authorize/", "/oauth/",
-		"/userinfo", "/revoke", "/end_session"} {
+		"/userinfo", "/revoke"} {
 		s.Handle(pattern, h)
 	}
+	o := &oidcRoutes{s: s, p: p, a: newAccountRoutes(s, ad)}
+	s.Handle("/end_session", o.endSession(h))
 	// Relying parties post to these from their own servers or pages;
 	// PKCE, client authentication and exact redirect URIs protect them.
 	for _, pattern := range []string{"/authorize", "/oauth/", "/revoke", "/end_session"} {
 		s.AllowCrossOrigin(pattern)
 	}
-	o := &oidcRoutes{s: s, p: p, a: newAccountRoutes(s, ad)}
 	s.Handle("GET "+ContinuePath, http.HandlerFunc(o.continueLogin))
 }
 
@@ -62,6 +63,22 @@ type levelPage struct {
 	Procs     []store.Procedure
 	WaysUp    []i18n.Text
 	StrongURL string
+}
+
+// endSession ends the browser's single-sign-on session as well as the
+// relying party's tokens: logging out of an office must not leave the next
+// visitor of that browser signed in to every other. Only a request that
+// names a relying party (id_token_hint or client_id) does this, so a bare
+// link cannot log people out.
+func (o *oidcRoutes) endSession(provider http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err == nil && (r.Form.Get("id_token_hint") != "" || r.Form.Get("client_id") != "") {
+			if err := o.a.endSession(w, r); err != nil {
+				o.s.log.Warn("single-sign-on session not ended at end_session", "err", err)
+			}
+		}
+		provider.ServeHTTP(w, r)
+	})
 }
 
 func (o *oidcRoutes) continueLogin(w http.ResponseWriter, r *http.Request) {
