@@ -160,7 +160,26 @@ func Verify(ctx context.Context, tx store.Tx) (Report, error) {
 		}
 		if len(evs) < page {
 			r.Head = prev
-			return r, nil
+			return r, checkHead(ctx, tx, prev)
 		}
 	}
+}
+
+// checkHead compares the end of the walked chain with the head the store
+// records at every append: a chain whose last events were deleted is
+// otherwise whole.
+func checkHead(ctx context.Context, tx store.Tx, last store.AuditHead) error {
+	head, err := tx.AuditHead(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case head.Seq > last.Seq:
+		return &BrokenError{Seq: last.Seq + 1, Reason: fmt.Sprintf("events %d to %d are missing (the chain's head records %d)", last.Seq+1, head.Seq, head.Seq)}
+	case head.Seq < last.Seq:
+		return &BrokenError{Seq: head.Seq + 1, Reason: fmt.Sprintf("events after %d were added outside the chain's head", head.Seq)}
+	case head.Hash != last.Hash:
+		return &BrokenError{Seq: last.Seq, Reason: "the last event does not match the chain's recorded head"}
+	}
+	return nil
 }

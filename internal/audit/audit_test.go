@@ -109,6 +109,7 @@ func TestVerifyNamesFirstBrokenEvent(t *testing.T) {
 		{"removed event", []string{`DELETE FROM audit_events WHERE seq = 5`}, 5},
 		{"edited and rehashed", []string{`UPDATE audit_events SET outcome = 'refused', hash = 'feed' WHERE seq = 9`}, 9},
 		{"swapped actor", []string{`UPDATE audit_events SET actor = 'operator:mallory' WHERE seq = 1`}, 1},
+		{"truncated tail", []string{`DELETE FROM audit_events WHERE seq > 9`}, 10},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

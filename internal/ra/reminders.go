@@ -75,7 +75,15 @@ func (r *RA) sendReminder(ctx context.Context, app store.Application, days int) 
 func (r *RA) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var swept time.Time
 	for {
+		// Rate-limit counters older than a day count against no one.
+		if now := r.now(); now.Sub(swept) > time.Hour {
+			if _, err := r.st.SweepAttempts(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+				r.log.Error("rate-limit sweep", "err", err)
+			}
+			swept = now
+		}
 		if _, err := r.SendReminders(ctx); err != nil && ctx.Err() == nil {
 			r.log.Error("reminders", "err", err)
 		}

@@ -196,6 +196,9 @@ type CertTx interface {
 	CountAttempt(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
 	// ResetAttempts forgets the counter key (after a success).
 	ResetAttempts(ctx context.Context, key string) error
+	// SweepAttempts deletes counters whose window started before t (they
+	// can no longer count against anyone) and returns how many.
+	SweepAttempts(ctx context.Context, before time.Time) (int, error)
 
 	// PutOCSP inserts or replaces: the last write wins. A response signed
 	// from a status read earlier can thus replace a revocation's; sign and

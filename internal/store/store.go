@@ -140,6 +140,9 @@ type Tx interface {
 	// (which could not be stored exactly as hashed), is refused and nothing
 	// is stored.
 	AppendAudit(ctx context.Context, build func(head AuditHead) (AuditEvent, error)) (AuditEvent, error)
+	// AuditHead returns the end of the audit chain as the store records it,
+	// so a verifier can tell a truncated chain from a whole one.
+	AuditHead(ctx context.Context) (AuditHead, error)
 	// ListAudit returns up to limit events with Seq > after, in chain order.
 	// A limit of 0 or less means 100.
 	ListAudit(ctx context.Context, after int64, limit int) ([]AuditEvent, error)

@@ -593,6 +593,18 @@ func (o ops) ResetAttempts(ctx context.Context, key string) error {
 	return nil
 }
 
+var sweepAttempts = static("DELETE FROM rate_limits WHERE window_start < $1")
+
+// SweepAttempts implements [store.CertTx].
+func (o ops) SweepAttempts(ctx context.Context, before time.Time) (int, error) {
+	res, err := o.q.ExecContext(ctx, sweepAttempts, o.d.Time(before))
+	if err != nil {
+		return 0, fmt.Errorf("sweep attempts: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // OCSP responses and CRLs.
 
 const ocspColumns = "serial, der, this_update, next_update"
@@ -761,6 +773,11 @@ func (db *DB) CountAttempt(ctx context.Context, key string, now time.Time, windo
 // ResetAttempts implements [store.CertTx].
 func (db *DB) ResetAttempts(ctx context.Context, key string) error {
 	return db.writer().ResetAttempts(ctx, key)
+}
+
+// SweepAttempts implements [store.CertTx].
+func (db *DB) SweepAttempts(ctx context.Context, before time.Time) (int, error) {
+	return db.writer().SweepAttempts(ctx, before)
 }
 
 // PutOCSP implements [store.CertTx].

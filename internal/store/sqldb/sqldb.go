@@ -162,6 +162,11 @@ func (db *DB) ListAudit(ctx context.Context, after int64, limit int) ([]store.Au
 	return db.reader().ListAudit(ctx, after, limit)
 }
 
+// AuditHead implements [store.Tx].
+func (db *DB) AuditHead(ctx context.Context) (store.AuditHead, error) {
+	return db.reader().AuditHead(ctx)
+}
+
 // UpsertPerson implements [store.Tx].
 func (db *DB) UpsertPerson(ctx context.Context, p store.Person) error {
 	return db.InTx(ctx, func(tx store.Tx) error { return tx.UpsertPerson(ctx, p) })

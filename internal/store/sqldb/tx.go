@@ -156,6 +156,15 @@ var (
 	listAudit       = static("SELECT " + auditColumns + " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
 )
 
+// AuditHead implements [store.Tx]: the head as stored, unlocked.
+func (o ops) AuditHead(ctx context.Context) (store.AuditHead, error) {
+	var head store.AuditHead
+	if err := o.q.QueryRowContext(ctx, selectAuditHead).Scan(&head.Seq, &head.Hash); err != nil {
+		return store.AuditHead{}, fmt.Errorf("audit head: %w", err)
+	}
+	return head, nil
+}
+
 func (o ops) AppendAudit(ctx context.Context, build func(head store.AuditHead) (store.AuditEvent, error)) (store.AuditEvent, error) {
 	var head store.AuditHead
 	if err := o.q.QueryRowContext(ctx, selectAuditHead+o.d.LockHead).Scan(&head.Seq, &head.Hash); err != nil {

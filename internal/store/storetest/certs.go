@@ -1099,3 +1099,40 @@ func testCRLNumberIncreases(t *testing.T, s store.Store) {
 		t.Error("PutCRL without a name succeeded")
 	}
 }
+
+func testSweepAttempts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	base := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	mustCountAttempt(t, s, "old", base, time.Hour)
+	mustCountAttempt(t, s, "old", base, time.Hour)
+	mustCountAttempt(t, s, "new", base.Add(3*time.Hour), time.Hour)
+	n, err := s.SweepAttempts(ctx, base.Add(2*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("SweepAttempts = %d, %v; want 1 counter removed", n, err)
+	}
+	if got := mustCountAttempt(t, s, "old", base, time.Hour); got != 1 {
+		t.Errorf("a swept counter counts %d, want a fresh 1", got)
+	}
+	if got := mustCountAttempt(t, s, "new", base.Add(3*time.Hour), time.Hour); got != 2 {
+		t.Errorf("a kept counter counts %d, want 2", got)
+	}
+}
+
+func testAuditHeadFollowsAppends(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	head, err := s.AuditHead(ctx)
+	if err != nil || head != (store.AuditHead{}) {
+		t.Fatalf("empty chain head = %+v, %v", head, err)
+	}
+	ev, err := s.AppendAudit(ctx, func(h store.AuditHead) (store.AuditEvent, error) {
+		return store.AuditEvent{Seq: h.Seq + 1, ID: "e1", Time: time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC), Actor: "system",
+			Action: "test", Outcome: "ok", Detail: "{}", PrevHash: h.Hash, Hash: "h1"}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err = s.AuditHead(ctx)
+	if err != nil || head.Seq != ev.Seq || head.Hash != ev.Hash {
+		t.Fatalf("head after one append = %+v, %v; want seq %d hash %s", head, err, ev.Seq, ev.Hash)
+	}
+}

@@ -70,6 +70,8 @@ var cases = []struct {
 	{"OperatorByCert", testOperatorByCert},
 	{"OperatorNeedsOffice", testOperatorNeedsOffice},
 	{"CountAttemptWindows", testCountAttemptWindows},
+	{"SweepAttempts", testSweepAttempts},
+	{"AuditHeadFollowsAppends", testAuditHeadFollowsAppends},
 	{"CountAttemptConcurrent", testCountAttemptConcurrent},
 	{"ResetAttempts", testResetAttempts},
 	{"OCSPPutGetDue", testOCSPPutGetDue},
