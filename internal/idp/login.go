@@ -96,13 +96,6 @@ func (p *IdP) sendCode(ctx context.Context, personID, purpose string, lang i18n.
 		return CodeSent{}, ErrNoMobile
 	}
 	now := p.clock()
-	n, err := p.st.CountAttempt(ctx, "send:"+personID, now, time.Hour)
-	if err != nil {
-		return CodeSent{}, err
-	}
-	if n > p.cfg.CodesPerHour {
-		return CodeSent{}, otp.ErrRateLimited
-	}
 	code, err := otp.NewPIN(p.rand)
 	if err != nil {
 		return CodeSent{}, err
@@ -113,8 +106,25 @@ func (p *IdP) sendCode(ctx context.Context, personID, purpose string, lang i18n.
 	}
 	oc := store.OneTimeCode{ID: id, PersonID: personID, Purpose: purpose, CodeHash: otp.Hash(p.cfg.CodeKey, purpose, personID, code),
 		Channel: "sms", Destination: acc.Mobile, CreatedAt: now, ExpiresAt: now.Add(p.cfg.PINTTL)}
-	if err := p.st.CreateCode(ctx, oc); err != nil {
+	// The send counter and the code commit together: one commit, and a
+	// code exists only if it was counted.
+	over := false
+	err = p.st.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.CountAttempt(ctx, "send:"+personID, now, time.Hour)
+		if err != nil {
+			return err
+		}
+		if n > p.cfg.CodesPerHour {
+			over = true
+			return nil
+		}
+		return tx.CreateCode(ctx, oc)
+	})
+	if err != nil {
 		return CodeSent{}, err
+	}
+	if over {
+		return CodeSent{}, otp.ErrRateLimited
 	}
 	body := i18n.Tf("llavero: tu código es %s. Caduca en %d minutos. No se lo digas a nadie: nadie de la administración te lo pedirá.",
 		"llavero: your code is %s. It expires in %d minutes. Do not tell anyone: nobody from the administration will ask for it.",

@@ -280,20 +280,30 @@ func (p *IdP) RegisterWithLetter(ctx context.Context, rawID, code string, c Cont
 }
 
 // limitTries counts a guess at a code, per person and per client, and
-// refuses past the hourly limit.
+// refuses past the hourly limit. Both counters move in one transaction
+// (one commit on the hot path of every login), and the count is kept even
+// when the answer is a refusal: refusing must not be free.
 func (p *IdP) limitTries(ctx context.Context, key, clientKey string) error {
 	keys := []string{"try:" + key}
 	if clientKey != "" {
 		keys = append(keys, "try-client:"+clientKey)
 	}
-	for _, k := range keys {
-		n, err := p.st.CountAttempt(ctx, k, p.now(), time.Hour)
-		if err != nil {
-			return err
+	over := false
+	err := p.st.InTx(ctx, func(tx store.Tx) error {
+		for _, k := range keys {
+			n, err := tx.CountAttempt(ctx, k, p.now(), time.Hour)
+			if err != nil {
+				return err
+			}
+			over = over || n > 10
 		}
-		if n > 10 {
-			return otp.ErrRateLimited
-		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if over {
+		return otp.ErrRateLimited
 	}
 	return nil
 }
