@@ -67,6 +67,7 @@ func (s *Server) MountAccounts(d AccountDeps) {
 	s.Handle("GET /login/password", http.HandlerFunc(a.passwordForm))
 	s.Handle("POST /login/password", http.HandlerFunc(a.passwordLogin))
 	s.Handle("POST /login/otp/verify", http.HandlerFunc(a.otpVerify))
+	s.Handle("GET /login/certificate/complete", http.HandlerFunc(a.certLoginComplete))
 	s.Handle("POST /logout", http.HandlerFunc(a.logout))
 
 	s.Handle("GET /account", http.HandlerFunc(a.account))
@@ -78,7 +79,7 @@ func (s *Server) MountAccounts(d AccountDeps) {
 }
 
 // AccountCertLoginHandler adds registration with a certificate
-// (/account/register) to the certificate-login origin's handler, as
+// (/account/register) and login with one (/login/certificate) to the certificate-login origin's handler, as
 // returned by CertLoginHandler. Like that handler it is its own route
 // table behind the full middleware, so the page exists only where the
 // TLS layer can ask for a client certificate.
@@ -98,10 +99,12 @@ func (s *Server) AccountCertLoginHandler(certLogin http.Handler, d AccountDeps) 
 	a := newAccountRoutes(&cl, d)
 	cl.Handle("GET /account/register", http.HandlerFunc(a.certRegisterForm))
 	cl.Handle("POST /account/register", http.HandlerFunc(a.certRegister))
+	cl.Handle("GET /login/certificate", http.HandlerFunc(a.certLoginStart))
 	cl.handler = cl.chain()
 
 	outer := http.NewServeMux()
 	outer.Handle("/account/register", cl.handler)
+	outer.Handle("/login/certificate", cl.handler)
 	outer.Handle("/", certLogin)
 	return outer
 }

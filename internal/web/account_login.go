@@ -27,6 +27,9 @@ type loginChoicePage struct {
 	Next string
 	ACR  string
 	Bye  bool // just logged out
+	// CertLogin is where "log in with your certificate" starts, on the
+	// certificate origin; "" when the installation has none.
+	CertLogin string
 }
 
 type pinFormPage struct {
@@ -66,7 +69,14 @@ func wantsSubstantial(acr string) bool {
 
 func (a *accountRoutes) loginChoice(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	a.s.Render(w, r, http.StatusOK, "login", loginChoicePage{Next: safeNext(q.Get("next")), ACR: q.Get("acr"), Bye: q.Get("bye") != ""})
+	pg := loginChoicePage{Next: safeNext(q.Get("next")), ACR: q.Get("acr"), Bye: q.Get("bye") != ""}
+	if a.d.CertLoginURL != "" {
+		pg.CertLogin = a.d.CertLoginURL + "/login/certificate"
+		if pg.Next != "" {
+			pg.CertLogin += "?" + url.Values{"next": {pg.Next}}.Encode()
+		}
+	}
+	a.s.Render(w, r, http.StatusOK, "login", pg)
 }
 
 func (a *accountRoutes) pinForm(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,8 @@ var _ = addTexts(map[string]i18n.Text{
 	"login.pin.why":      i18n.T("Escribes tu DNI/NIE y un dato de tu documento; te enviamos un PIN de 6 cifras al móvil. No necesitas contraseña.", "You type your DNI/NIE and a detail from your document; we send a 6-digit PIN to your mobile. No password needed."),
 	"login.password":     i18n.T("Entrar con contraseña", "Log in with a password"),
 	"login.password.why": i18n.T("Si ya pusiste una contraseña en «Mi llavero». Algunos trámites piden además un código por SMS.", "If you already set a password in \"My llavero\". Some procedures also ask for an SMS code."),
+	"login.cert":         i18n.T("Entrar con tu certificado", "Log in with your certificate"),
+	"login.cert.why":     i18n.T("Si tienes el certificado de llavero en este navegador. Llega a nivel sustancial y, si tu cuenta era básica, la deja en avanzado.", "If you have your llavero certificate in this browser. It reaches the substantial level and, if your account was basic, makes it advanced."),
 	"login.none.title":   i18n.T("¿Aún no tienes cuenta?", "No account yet?"),
 	"login.none":         i18n.T("Regístrate una vez; después entras con el método que prefieras.", "Register once; after that, log in with the method you prefer."),
 	"login.register":     i18n.T("Cómo registrarte", "How to register"),

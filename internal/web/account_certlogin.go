@@ -1,0 +1,81 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/ra"
+)
+
+// Login with a certificate. Only the certificate-login origin can ask for
+// a client certificate, and only the main origin holds the session cookie,
+// so the login takes two requests and one redirect between them:
+//
+//	certificate origin  GET /login/certificate?next=/x
+//	                    TLS has verified the certificate; the IdP checks it
+//	                    with the RA and issues a hand-off token
+//	                    → 303 <PublicURL>/login/certificate/complete?token=…&next=/x
+//	main origin         GET /login/certificate/complete?token=…&next=/x
+//	                    the IdP consumes the token; a new session starts
+//	                    → 303 /x (or /account)
+//
+// The token travels in a URL, once. That is acceptable because it is
+// worth one login for 60 seconds and is spent by the very next request,
+// which the browser makes at once; it goes over HTTPS in production; every
+// page is sent with Referrer-Policy: no-referrer and Cache-Control:
+// no-store, so it does not leak to the next page's third parties or to
+// caches; and only its HMAC is stored. A cookie could not carry it: the
+// two origins do not share cookies.
+//
+// The session is started on the main origin exactly as after a PIN, with
+// a new token, so a session planted before the login never becomes a
+// logged-in one.
+
+// certLoginStart runs on the certificate origin.
+func (a *accountRoutes) certLoginStart(w http.ResponseWriter, r *http.Request) {
+	x := clientCert(r)
+	if x == nil {
+		a.s.Error(w, r, WithStatus(http.StatusUnauthorized, errNoClientCert))
+		return
+	}
+	if a.s.publicURL == "" {
+		// Without the main origin's address there is nowhere to send the
+		// browser: the session cookie cannot be set from here.
+		a.s.Error(w, r, errors.New("web: certificate login needs the main origin's public URL (Config.PublicURL)"))
+		return
+	}
+	token, err := a.d.IdP.StartCertificateLogin(r.Context(), x)
+	if err != nil {
+		switch i18n.CodeOf(err) {
+		case "":
+			a.s.Error(w, r, err)
+		case ra.ErrCertUnknown.Code:
+			a.s.Error(w, r, WithStatus(http.StatusUnauthorized, errForeignClientCert.Wrap(err)))
+		case ra.ErrRenewExpired.Code:
+			a.s.Error(w, r, WithStatus(http.StatusForbidden, err))
+		default:
+			a.s.Error(w, r, WithStatus(accountStatus(w, err), err))
+		}
+		return
+	}
+	q := url.Values{"token": {token}}
+	// Checked here and again on arrival: this origin must not be a
+	// redirector either.
+	if next := safeNext(r.URL.Query().Get("next")); next != "" {
+		q.Set("next", next)
+	}
+	http.Redirect(w, r, a.s.publicURL+"/login/certificate/complete?"+q.Encode(), http.StatusSeeOther)
+}
+
+// certLoginComplete runs on the main origin.
+func (a *accountRoutes) certLoginComplete(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	who, err := a.d.IdP.CompleteCertificateLogin(r.Context(), q.Get("token"))
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	a.loggedIn(w, r, who, safeNext(q.Get("next")))
+}
