@@ -68,6 +68,7 @@ func (s *Server) MountAccounts(d AccountDeps) {
 	s.Handle("POST /login/password", http.HandlerFunc(a.passwordLogin))
 	s.Handle("POST /login/otp/verify", http.HandlerFunc(a.otpVerify))
 	s.Handle("GET /login/certificate/complete", http.HandlerFunc(a.certLoginComplete))
+	s.Handle("GET /login/certificate/begin", http.HandlerFunc(a.certLoginBegin))
 	s.Handle("POST /logout", http.HandlerFunc(a.logout))
 
 	s.Handle("GET /account", http.HandlerFunc(a.account))

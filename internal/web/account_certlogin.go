@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -61,6 +63,9 @@ func (a *accountRoutes) certLoginStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := url.Values{"token": {token}}
+	if st := r.URL.Query().Get("state"); st != "" && len(st) <= 64 {
+		q.Set("state", st)
+	}
 	// Checked here and again on arrival: this origin must not be a
 	// redirector either.
 	if next := safeNext(r.URL.Query().Get("next")); next != "" {
@@ -69,9 +74,35 @@ func (a *accountRoutes) certLoginStart(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, a.s.publicURL+"/login/certificate/complete?"+q.Encode(), http.StatusSeeOther)
 }
 
+// certStateCookie binds a certificate login to the browser that started
+// it on the main origin. Without it, someone holding a certificate could
+// start a login and make a victim's browser open the completion link,
+// logging the victim in as them (login CSRF), as OAuth's state prevents.
+const certStateCookie = "llavero_certstate"
+
+// certLoginBegin runs on the main origin: it sets the state cookie and
+// sends the browser to the certificate origin with the same state.
+func (a *accountRoutes) certLoginBegin(w http.ResponseWriter, r *http.Request) {
+	state := rand.Text()
+	http.SetCookie(w, &http.Cookie{Name: certStateCookie, Value: state, Path: "/login/certificate", MaxAge: 300,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	q := url.Values{"state": {state}}
+	if next := safeNext(r.URL.Query().Get("next")); next != "" {
+		q.Set("next", next)
+	}
+	http.Redirect(w, r, a.d.CertLoginURL+"/login/certificate?"+q.Encode(), http.StatusSeeOther)
+}
+
 // certLoginComplete runs on the main origin.
 func (a *accountRoutes) certLoginComplete(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	c, err := r.Cookie(certStateCookie)
+	if err != nil || q.Get("state") == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(q.Get("state"))) != 1 {
+		a.s.Error(w, r, errCertState)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: certStateCookie, Value: "", Path: "/login/certificate", MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 	who, err := a.d.IdP.CompleteCertificateLogin(r.Context(), q.Get("token"))
 	if err != nil {
 		a.s.Error(w, r, err)
@@ -79,3 +110,7 @@ func (a *accountRoutes) certLoginComplete(w http.ResponseWriter, r *http.Request
 	}
 	a.loggedIn(w, r, who, safeNext(q.Get("next")))
 }
+
+var errCertState = i18n.New("certlogin.state",
+	i18n.T("Este acceso con certificado no empezó en este navegador.", "This certificate login did not start in this browser."),
+	i18n.T("Vuelve a la página de acceso y elige «Entrar con tu certificado» desde aquí.", "Go back to the login page and choose \"Log in with your certificate\" from here."))

@@ -11,14 +11,32 @@ import (
 	"github.com/llavero/llavero/internal/store"
 )
 
-// certHandoff asks the certificate origin to start a certificate login and
-// returns the main-origin path (with its query) it redirects to.
-func (e *accEnv) certHandoff(t *testing.T, c *http.Client, next string) string {
+// beginState starts a certificate login on the main origin, as the login
+// page's link does, and returns the state it bound to the browser.
+func beginState(t *testing.T, b *browser, next string) string {
 	t.Helper()
-	u := e.certReg.URL + "/login/certificate"
+	path := "/login/certificate/begin"
 	if next != "" {
-		u += "?" + url.Values{"next": {next}}.Encode()
+		path += "?" + url.Values{"next": {next}}.Encode()
 	}
+	resp, _ := b.get(path)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Query().Get("state") == "" {
+		t.Fatalf("begin: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return loc.Query().Get("state")
+}
+
+// certHandoff starts a certificate login in browser b and asks the
+// certificate origin (as the holder's client) to continue it; it returns
+// the main-origin path (with its query) the browser is sent back to.
+func (e *accEnv) certHandoff(t *testing.T, b *browser, c *http.Client, next string) string {
+	t.Helper()
+	q := url.Values{"state": {beginState(t, b, next)}}
+	if next != "" {
+		q.Set("next", next)
+	}
+	u := e.certReg.URL + "/login/certificate?" + q.Encode()
 	resp, body := call(t, c, "GET", u, nil, map[string]string{"Accept-Language": "en"})
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, testPublicURL+"/login/certificate/complete?") {
@@ -35,12 +53,12 @@ func TestCertificateLoginAcrossOrigins(t *testing.T) {
 
 	// The login page offers the certificate, keeping where to go after.
 	_, body := b.get("/login?next=/account")
-	if !strings.Contains(body, `href="https://login.llavero.example/login/certificate?next=%2Faccount"`) ||
+	if !strings.Contains(body, `href="/login/certificate/begin?next=%2Faccount"`) ||
 		!strings.Contains(body, "Log in with your certificate") {
 		t.Fatalf("login page lacks the certificate option: %s", body)
 	}
 
-	path := e.certHandoff(t, e.client(holder), "/account")
+	path := e.certHandoff(t, b, e.client(holder), "/account")
 	resp, _ := b.get(path)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account" || b.cookie() == "" {
 		t.Fatalf("main origin: %d %q cookie %q", resp.StatusCode, resp.Header.Get("Location"), b.cookie())
@@ -62,20 +80,29 @@ func TestCertificateLoginAcrossOrigins(t *testing.T) {
 		t.Fatalf("account %+v %v", acc, err)
 	}
 
-	// The hand-off works once: replaying it opens no session.
+	// Another browser cannot be logged in with this hand-off (login CSRF):
+	// it did not start it.
 	other := e.browser("en")
 	resp, body = other.get(path)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "certlogin.state") || other.cookie() != "" {
+		t.Fatalf("hand-off in another browser: %d %s", resp.StatusCode, body)
+	}
+	// The hand-off works once: replayed with a valid state, it opens no session.
+	token, _ := url.ParseQuery(strings.SplitN(path, "?", 2)[1])
+	st := beginState(t, other, "")
+	resp, body = other.get("/login/certificate/complete?" + url.Values{"token": {token.Get("token")}, "state": {st}}.Encode())
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "certlogin.used") || other.cookie() != "" {
 		t.Fatalf("replayed hand-off: %d %s", resp.StatusCode, body)
 	}
 	// And for a minute only.
-	path = e.certHandoff(t, e.client(holder), "")
+	path = e.certHandoff(t, other, e.client(holder), "")
 	e.clock.Advance(61 * time.Second)
 	resp, body = other.get(path)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "certlogin.expired") || other.cookie() != "" {
 		t.Fatalf("late hand-off: %d %s", resp.StatusCode, body)
 	}
-	resp, body = other.get("/login/certificate/complete?token=nonsense")
+	st = beginState(t, other, "")
+	resp, body = other.get("/login/certificate/complete?" + url.Values{"token": {"nonsense"}, "state": {st}}.Encode())
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "certlogin.unknown") {
 		t.Fatalf("made-up token: %d %s", resp.StatusCode, body)
 	}
@@ -102,12 +129,12 @@ func TestCertificateLoginRefusesOpenRedirects(t *testing.T) {
 	_, _, holder := e.certified("X1234567L", "Kovalenko")
 	for _, next := range []string{"//evil.example", "https://evil.example/", "/\\evil.example"} {
 		// The certificate origin drops it...
-		path := e.certHandoff(t, e.client(holder), next)
+		b := e.browser("en")
+		path := e.certHandoff(t, b, e.client(holder), next)
 		if strings.Contains(path, "evil") {
 			t.Fatalf("next=%q passed on: %s", next, path)
 		}
 		// ...and the main origin drops it too, when it is added later.
-		b := e.browser("en")
 		resp, _ := b.get(path + "&" + url.Values{"next": {next}}.Encode())
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account" {
 			t.Fatalf("next=%q: %d %q", next, resp.StatusCode, resp.Header.Get("Location"))

@@ -71,7 +71,9 @@ func (a *accountRoutes) loginChoice(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pg := loginChoicePage{Next: safeNext(q.Get("next")), ACR: q.Get("acr"), Bye: q.Get("bye") != ""}
 	if a.d.CertLoginURL != "" {
-		pg.CertLogin = a.d.CertLoginURL + "/login/certificate"
+		// Through the main origin first, which binds the login to this
+		// browser (see certLoginBegin).
+		pg.CertLogin = "/login/certificate/begin"
 		if pg.Next != "" {
 			pg.CertLogin += "?" + url.Values{"next": {pg.Next}}.Encode()
 		}
