@@ -138,22 +138,21 @@ func (p *IdP) sendCode(ctx context.Context, personID, purpose string, lang i18n.
 
 // VerifyPIN checks a PIN against the code the browser session was sent.
 func (p *IdP) VerifyPIN(ctx context.Context, codeID, pin string) (Authenticated, error) {
-	oc, err := p.useCode(ctx, codeID, store.CodePIN, pin)
-	if err != nil {
-		return Authenticated{}, err
-	}
-	return p.loggedIn(ctx, oc.PersonID, loa.MethodPIN)
+	return p.useCode(ctx, codeID, store.CodePIN, pin, loa.MethodPIN)
 }
 
 // useCode verifies and consumes a one-time code: a wrong guess counts
 // against the code (locked after PINTries), a right one can be used once.
-func (p *IdP) useCode(ctx context.Context, codeID, purpose, typed string) (store.OneTimeCode, error) {
+// A success is the login by method: the code is spent and the login
+// recorded in one transaction, one commit on every login's hot path.
+func (p *IdP) useCode(ctx context.Context, codeID, purpose, typed, method string) (Authenticated, error) {
 	digits, err := otp.ParsePIN(typed)
 	if err != nil {
-		return store.OneTimeCode{}, err
+		return Authenticated{}, err
 	}
 	now := p.clock()
 	var out store.OneTimeCode
+	var who Authenticated
 	var verdict error
 	err = p.st.InTx(ctx, func(tx store.Tx) error {
 		oc, err := tx.UpdateCode(ctx, codeID, func(oc *store.OneTimeCode) error {
@@ -181,19 +180,26 @@ func (p *IdP) useCode(ctx context.Context, codeID, purpose, typed string) (store
 			verdict = otp.ErrExpired
 			return nil
 		}
+		if err != nil {
+			return err
+		}
 		out = oc
+		if verdict != nil {
+			return nil
+		}
+		who, err = p.recordLogin(ctx, tx, oc.PersonID, method)
 		return err
 	})
 	if err != nil {
-		return store.OneTimeCode{}, err
+		return Authenticated{}, err
 	}
 	if verdict != nil {
 		if out.PersonID != "" {
 			p.loginEvent(ctx, out.PersonID, purpose, "", audit.Refused, i18n.CodeOf(verdict))
 		}
-		return store.OneTimeCode{}, verdict
+		return Authenticated{}, verdict
 	}
-	return out, nil
+	return who, nil
 }
 
 // SetPassword sets (or replaces) a person's password after checking it
@@ -314,11 +320,7 @@ func (p *IdP) StartOTP(ctx context.Context, personID string, lang i18n.Lang) (Co
 
 // VerifyOTP completes a password login with its SMS code.
 func (p *IdP) VerifyOTP(ctx context.Context, codeID, code string) (Authenticated, error) {
-	oc, err := p.useCode(ctx, codeID, store.CodeOTP, code)
-	if err != nil {
-		return Authenticated{}, err
-	}
-	return p.loggedIn(ctx, oc.PersonID, loa.MethodPasswordOTP)
+	return p.useCode(ctx, codeID, store.CodeOTP, code, loa.MethodPasswordOTP)
 }
 
 // loggedIn computes the level of a successful login and records it.
@@ -331,6 +333,25 @@ func (p *IdP) loggedIn(ctx context.Context, personID, method string) (Authentica
 	a := Authenticated{PersonID: personID, Method: method, ACR: loa.Of(l), AMR: loa.AMR(l)}
 	p.loginEvent(ctx, personID, method, a.ACR, audit.OK, "")
 	return a, nil
+}
+
+// recordLogin computes the level of a successful login from the account
+// and records it (login event and audit) through tx.
+func (p *IdP) recordLogin(ctx context.Context, tx store.Tx, personID, method string) (Authenticated, error) {
+	acc, err := tx.GetAccount(ctx, personID)
+	if err != nil {
+		return Authenticated{}, err
+	}
+	l := loa.Login{Method: method, Advanced: acc.Level == store.LevelAdvanced}
+	a := Authenticated{PersonID: personID, Method: method, ACR: loa.Of(l), AMR: loa.AMR(l)}
+	id, err := p.randomID()
+	if err != nil {
+		return Authenticated{}, err
+	}
+	if err := tx.AddLoginEvent(ctx, store.LoginEvent{ID: id, PersonID: personID, Method: method, ACR: a.ACR, Outcome: audit.OK, At: p.clock()}); err != nil {
+		return Authenticated{}, err
+	}
+	return a, p.record(ctx, tx, "citizen:"+personID, "login."+method, personID, audit.OK, map[string]any{"acr": a.ACR, "reason": ""})
 }
 
 func (p *IdP) loginEvent(ctx context.Context, personID, method, acr, outcome, reason string) {
