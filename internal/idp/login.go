@@ -369,3 +369,18 @@ func (p *IdP) loginEvent(ctx context.Context, personID, method, acr, outcome, re
 		p.log.Error("login event not recorded", "person", personID, "err", err)
 	}
 }
+
+// ResendPIN sends a new PIN to the same person and mobile as the code the
+// browser already holds, without asking again for the identifier and the
+// second fact: the code ID is proof the browser passed those checks, and
+// the per-person send limit still applies.
+func (p *IdP) ResendPIN(ctx context.Context, codeID string, lang i18n.Lang) (CodeSent, error) {
+	oc, err := p.st.GetCode(ctx, codeID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && oc.Purpose != store.CodePIN) {
+		return CodeSent{}, otp.ErrExpired
+	}
+	if err != nil {
+		return CodeSent{}, err
+	}
+	return p.sendCode(ctx, oc.PersonID, store.CodePIN, lang)
+}

@@ -88,6 +88,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		Chain:        p.CA.Chain(),
 		RootCRL:      func(ctx context.Context) ([]byte, error) { return p.RA.RootCRL(ctx, p.CA) },
 		CertLoginURL: cfg.CertLoginURL,
+		IdP:          p.IdP,
+		Accounts:     st,
 	}
 	p.Web.MountCertificates(deps)
 	ad := web.AccountDeps{IdP: p.IdP, Store: st, CertLoginURL: cfg.CertLoginURL}

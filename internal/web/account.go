@@ -64,6 +64,7 @@ func (s *Server) MountAccounts(d AccountDeps) {
 	s.Handle("GET /login/pin", http.HandlerFunc(a.pinForm))
 	s.Handle("POST /login/pin", http.HandlerFunc(a.pinStart))
 	s.Handle("POST /login/pin/verify", http.HandlerFunc(a.pinVerify))
+	s.Handle("POST /login/pin/resend", http.HandlerFunc(a.pinResend))
 	s.Handle("GET /login/password", http.HandlerFunc(a.passwordForm))
 	s.Handle("POST /login/password", http.HandlerFunc(a.passwordLogin))
 	s.Handle("POST /login/otp/verify", http.HandlerFunc(a.otpVerify))

@@ -16,10 +16,8 @@ import (
 //     as an HMAC bound to its person and purpose, and only the six digits
 //     sent by SMS to the account's mobile open it (five wrong tries lock
 //     it). Knowing or swapping the ID gains an attacker nothing.
-//   - the identifier and second fact ride along, also hidden, so "send
-//     another code" can ask the IdP again (StartPIN needs both). They are
-//     what the person typed a moment ago into this same browser, on a page
-//     that is never cached (Cache-Control: no-store).
+//   - "send another code" posts only that ID (idp.ResendPIN): the
+//     identifier and the second fact are never put back into a page.
 //   - after a password, only the OTP code's ID is carried: the password
 //     is never put back into a page.
 
@@ -53,8 +51,6 @@ type codePage struct {
 	CodeID      string
 	MaskedPhone string
 	Expires     string
-	ID          string // for "send another PIN"
-	Fact        string
 	Next        string
 	Resent      bool
 	Problem     *problemView
@@ -103,7 +99,24 @@ func (a *accountRoutes) pinStart(w http.ResponseWriter, r *http.Request) {
 	}
 	a.s.Render(w, r, http.StatusOK, "login_code", codePage{
 		CodeID: sent.CodeID, MaskedPhone: sent.MaskedPhone, Expires: a.clock(sent.ExpiresAt),
-		ID: id, Fact: fact, Next: next, Resent: r.PostFormValue("resend") != "",
+		Next: next,
+	})
+}
+
+// pinResend sends another PIN for the code the page holds; the code ID
+// stands for the checks already passed, so nothing else rides in the page.
+func (a *accountRoutes) pinResend(w http.ResponseWriter, r *http.Request) {
+	if !a.form(w, r) {
+		return
+	}
+	pg := codePage{CodeID: field(r, "code_id"), Next: safeNext(field(r, "next"))}
+	sent, err := a.d.IdP.ResendPIN(r.Context(), pg.CodeID, LangOf(r))
+	if err != nil {
+		a.codeAgain(w, r, pg, err)
+		return
+	}
+	a.s.Render(w, r, http.StatusOK, "login_code", codePage{
+		CodeID: sent.CodeID, MaskedPhone: sent.MaskedPhone, Expires: a.clock(sent.ExpiresAt), Next: pg.Next, Resent: true,
 	})
 }
 
@@ -126,7 +139,7 @@ func (a *accountRoutes) pinVerify(w http.ResponseWriter, r *http.Request) {
 	if !a.form(w, r) {
 		return
 	}
-	pg := codePage{CodeID: field(r, "code_id"), ID: field(r, "id"), Fact: field(r, "fact"), Next: safeNext(field(r, "next"))}
+	pg := codePage{CodeID: field(r, "code_id"), Next: safeNext(field(r, "next"))}
 	who, err := a.d.IdP.VerifyPIN(r.Context(), pg.CodeID, field(r, "pin"))
 	if err != nil {
 		a.codeAgain(w, r, pg, err)

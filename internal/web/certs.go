@@ -14,6 +14,7 @@ import (
 
 	"github.com/llavero/llavero/internal/ca"
 	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/store"
 )
@@ -30,6 +31,14 @@ type CertDeps struct {
 	// CertLoginURL is the public URL of the certificate-login origin,
 	// announced in /.well-known/llavero.
 	CertLoginURL string
+	// IdP, optional, lets the office console register accounts at the
+	// advanced level. Without it the console only handles certificates.
+	IdP *idp.IdP
+	// Accounts, needed with IdP, is where the case page reads the person's
+	// account (the installation's store).
+	Accounts interface {
+		GetAccount(ctx context.Context, personID string) (store.Account, error)
+	}
 }
 
 // certRoutes holds what the certificate handlers of both origins share,

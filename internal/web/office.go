@@ -33,6 +33,7 @@ func (c *certRoutes) mountOffice() {
 	s.Handle("POST /office/refuse", http.HandlerFunc(c.consoleRefuse))
 	s.Handle("GET /office/approve", http.HandlerFunc(backToConsole))
 	s.Handle("GET /office/refuse", http.HandlerFunc(backToConsole))
+	c.mountOfficeAccounts()
 }
 
 // The office's own refusals.

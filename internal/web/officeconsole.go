@@ -79,6 +79,7 @@ type casePage struct {
 	Desk     deskView
 	Person   personView
 	Apps     []appView
+	Account  *deskAccount // nil when this office console does not register accounts
 	DocTypes []option
 	Reasons  []option
 }
@@ -220,6 +221,10 @@ func (c *certRoutes) consoleCase(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		page.Apps = append(page.Apps, v)
+	}
+	if page.Account, err = c.accountOf(r, p.ID); err != nil {
+		c.s.Error(w, r, err)
+		return
 	}
 	c.s.Render(w, r, http.StatusOK, "office_case", page)
 }
