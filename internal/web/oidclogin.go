@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp/loa"
@@ -47,6 +48,7 @@ func (s *Server) MountOIDC(p OIDCProvider, ad AccountDeps) {
 		s.AllowCrossOrigin(pattern)
 	}
 	s.Handle("GET "+ContinuePath, http.HandlerFunc(o.continueLogin))
+	s.Handle("POST /login/step-up", http.HandlerFunc(o.stepUp))
 }
 
 type oidcRoutes struct {
@@ -56,6 +58,8 @@ type oidcRoutes struct {
 }
 
 type levelPage struct {
+	StepUp    bool   // a password session of an advanced account: only the SMS code is missing
+	Next      string // where the step-up form returns to
 	Client    string
 	Need      i18n.Text
 	Have      i18n.Text
@@ -139,15 +143,44 @@ func (o *oidcRoutes) tooLow(w http.ResponseWriter, r *http.Request, lr oidc.Logi
 		}
 	}
 	pg.WaysUp = loa.WaysUp(st, lr.NeedACR)
+	// Ask only for what is missing: a password session of an advanced
+	// account reaches substantial with the SMS code alone.
+	if st.Advanced && slices.Contains(sess.AMR, "pwd") && loa.Rank(lr.NeedACR) <= loa.Rank(loa.Substantial) {
+		pg.StepUp, pg.Next = true, ContinueURL(lr.ID)
+	}
 	o.s.Render(w, r, http.StatusForbidden, "oidc_level", pg)
 }
 
+// stepUp sends the SMS code that lifts the current password session to
+// substantial; the code page's form then completes it as after a password.
+func (o *oidcRoutes) stepUp(w http.ResponseWriter, r *http.Request) {
+	if !o.a.form(w, r) {
+		return
+	}
+	sess, ok := o.a.sessionOf(r)
+	next := safeNext(field(r, "next"))
+	if !ok {
+		http.Redirect(w, r, loginURL(next), http.StatusSeeOther)
+		return
+	}
+	sent, err := o.a.d.IdP.StartOTP(r.Context(), sess.PersonID, LangOf(r))
+	if err != nil {
+		o.s.Error(w, r, err)
+		return
+	}
+	o.s.Render(w, r, http.StatusOK, "login_code", codePage{
+		OTP: true, CodeID: sent.CodeID, MaskedPhone: sent.MaskedPhone, Expires: o.a.clock(sent.ExpiresAt), Next: next,
+	})
+}
+
 var _ = addTexts(map[string]i18n.Text{
-	"oidclevel.title":  i18n.T("Necesitas un nivel de acceso más alto", "You need a higher level of sign-in"),
-	"oidclevel.lead":   i18n.T("pide para este trámite el nivel", "asks, for this procedure, for the level"),
-	"oidclevel.have":   i18n.T("Has entrado con el nivel", "You logged in at the level"),
-	"oidclevel.acc":    i18n.T("Tu cuenta está registrada con nivel", "Your account is registered at the level"),
-	"oidclevel.procs":  i18n.T("Trámites de esta sede que piden más:", "Procedures of this office that need more:"),
-	"oidclevel.up":     i18n.T("Cómo conseguirlo", "How to get there"),
-	"oidclevel.strong": i18n.T("Entrar con un método más seguro", "Log in with a stronger method"),
+	"oidclevel.title":         i18n.T("Necesitas un nivel de acceso más alto", "You need a higher level of sign-in"),
+	"oidclevel.lead":          i18n.T("pide para este trámite el nivel", "asks, for this procedure, for the level"),
+	"oidclevel.have":          i18n.T("Has entrado con el nivel", "You logged in at the level"),
+	"oidclevel.acc":           i18n.T("Tu cuenta está registrada con nivel", "Your account is registered at the level"),
+	"oidclevel.procs":         i18n.T("Trámites de esta sede que piden más:", "Procedures of this office that need more:"),
+	"oidclevel.up":            i18n.T("Cómo conseguirlo", "How to get there"),
+	"oidclevel.strong":        i18n.T("Entrar con un método más seguro", "Log in with a stronger method"),
+	"oidclevel.stepup":        i18n.T("Solo falta el código que te enviamos por SMS.", "Only the code we send you by SMS is missing."),
+	"oidclevel.stepup.button": i18n.T("Enviarme el código por SMS", "Send me the code by SMS"),
 })
