@@ -1,15 +1,12 @@
 package keystore
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/i18n/i18ntest"
 )
 
 // templates lists every exported error of the package;
@@ -30,53 +27,7 @@ var templates = map[string]*i18n.Error{
 }
 
 func TestEveryExportedErrorIsListed(t *testing.T) {
-	declared := exportedErrors(t, ".")
-	for _, name := range declared {
-		if _, ok := templates[name]; !ok {
-			t.Errorf("%s is exported but missing from templates in errors_test.go", name)
-		}
-	}
-	if len(declared) != len(templates) {
-		t.Errorf("templates lists %d errors, the package declares %d: %v", len(templates), len(declared), declared)
-	}
-}
-
-// exportedErrors returns the names of the exported Err* variables declared
-// in the non-test Go files of dir.
-func exportedErrors(t *testing.T, dir string) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	var names []string
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.VAR {
-				continue
-			}
-			for _, spec := range g.Specs {
-				for _, id := range spec.(*ast.ValueSpec).Names {
-					if id.IsExported() && strings.HasPrefix(id.Name, "Err") {
-						names = append(names, id.Name)
-					}
-				}
-			}
-		}
-	}
-	if len(names) == 0 {
-		t.Fatal("found no Err* variables: is the test running in the package directory?")
-	}
-	return names
+	i18ntest.CheckListed(t, ".", templates)
 }
 
 var codeShape = regexp.MustCompile(`^[a-z0-9]+\.[a-z_]+$`)
