@@ -2,17 +2,13 @@ package otp
 
 import (
 	"errors"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/i18n/i18ntest"
 )
 
 // templates lists every exported error template of the package.
@@ -29,46 +25,7 @@ var templates = map[string]*i18n.Error{
 }
 
 func TestEveryExportedErrorIsListed(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	var declared []string
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.VAR {
-				continue
-			}
-			for _, spec := range g.Specs {
-				for _, id := range spec.(*ast.ValueSpec).Names {
-					if id.IsExported() && strings.HasPrefix(id.Name, "Err") {
-						declared = append(declared, id.Name)
-					}
-				}
-			}
-		}
-	}
-	sort.Strings(declared)
-	if len(declared) == 0 {
-		t.Fatal("found no Err* variables: is the test running in the package directory?")
-	}
-	for _, name := range declared {
-		if _, ok := templates[name]; !ok {
-			t.Errorf("%s is exported but missing from templates in errors_test.go", name)
-		}
-	}
-	if len(declared) != len(templates) {
-		t.Errorf("templates lists %d errors, the package declares %d: %v", len(templates), len(declared), declared)
-	}
+	i18ntest.CheckListed(t, ".", templates)
 }
 
 var codeShape = regexp.MustCompile(`^otp\.[a-z_]+$`)
