@@ -256,24 +256,12 @@ func (a *app) certDownloadCmd() *cobra.Command {
 				key, used = k, e
 				break
 			}
-			leaf, chain, err := issued.Parse()
+			abs, leaf, err := a.writeBackup(key, issued, out, f.p12PassFile,
+				msg(lang, "Contraseña para la copia de seguridad (.p12): ", "Passphrase for the backup (.p12): "), legacy)
 			if err != nil {
-				return err
-			}
-			p12pass, err := prompt.ReadPassphrase(f.p12PassFile, msg(lang, "Contraseña para la copia de seguridad (.p12): ", "Passphrase for the backup (.p12): "), true, os.Stdin, a.stderr)
-			if err != nil {
-				return err
-			}
-			defer clear(p12pass)
-			data, err := keystore.WriteP12(key, leaf, chain, p12pass, legacy)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(out, data, 0o600); err != nil {
 				return err
 			}
 			_ = ks.Update(used.Fingerprint, func(e *keystore.Entry) { e.CertificateSerial = issued.Serial })
-			abs, _ := filepath.Abs(out)
 			if f.asJSON {
 				return writeJSON(a.stdout, map[string]any{"p12": abs, "serial": issued.Serial, "not_after": issued.NotAfter, "subject": leaf.Subject.CommonName, "legacy": legacy})
 			}
@@ -449,23 +437,11 @@ func (a *app) certRenewCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			leaf, chain, err := issued.Parse()
+			abs, leaf, err := a.writeBackup(key, issued, out, f.passFile,
+				msg(lang, "Contraseña para el nuevo .p12: ", "Passphrase for the new .p12: "), false)
 			if err != nil {
 				return err
 			}
-			pass, err := prompt.ReadPassphrase(f.passFile, msg(lang, "Contraseña para el nuevo .p12: ", "Passphrase for the new .p12: "), true, os.Stdin, a.stderr)
-			if err != nil {
-				return err
-			}
-			defer clear(pass)
-			data, err := keystore.WriteP12(key, leaf, chain, pass, false)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(out, data, 0o600); err != nil {
-				return err
-			}
-			abs, _ := filepath.Abs(out)
 			if f.asJSON {
 				return writeJSON(a.stdout, map[string]any{"p12": abs, "serial": issued.Serial, "not_after": issued.NotAfter})
 			}
@@ -574,3 +550,27 @@ func (a *app) certCancelCmd() *cobra.Command {
 }
 
 func base64URL(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// writeBackup writes a certificate with its key and chain as a
+// passphrase-protected PKCS#12 file (0600) and returns its absolute path:
+// the backup that download and renew both end with.
+func (a *app) writeBackup(key crypto.Signer, issued client.Issued, out, passFile, ask string, legacy bool) (string, *x509.Certificate, error) {
+	leaf, chain, err := issued.Parse()
+	if err != nil {
+		return "", nil, err
+	}
+	pass, err := prompt.ReadPassphrase(passFile, ask, true, os.Stdin, a.stderr)
+	if err != nil {
+		return "", nil, err
+	}
+	defer clear(pass)
+	data, err := keystore.WriteP12(key, leaf, chain, pass, legacy)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := os.WriteFile(out, data, 0o600); err != nil {
+		return "", nil, err
+	}
+	abs, _ := filepath.Abs(out)
+	return abs, leaf, nil
+}
