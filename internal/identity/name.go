@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"net/mail"
 	"strconv"
 	"strings"
 	"unicode"
@@ -271,4 +272,12 @@ func isApostrophe(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// IsEmail reports whether s is a bare email address ("name@example.org",
+// no display name, no surrounding spaces): what a person types when a form
+// asks for their email, and what notices can be sent to.
+func IsEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
 }

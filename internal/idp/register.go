@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -69,7 +68,7 @@ func (p *IdP) contact(c Contact) (mobile, email string, err error) {
 	}
 	email = strings.TrimSpace(c.Email)
 	if email != "" {
-		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		if !identity.IsEmail(email) {
 			return "", "", ErrEmail
 		}
 	}

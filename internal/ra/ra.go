@@ -25,7 +25,6 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -236,7 +235,7 @@ func (r *RA) Apply(ctx context.Context, req ApplyRequest) (ApplyResult, error) {
 		return ApplyResult{}, err
 	}
 	email := strings.TrimSpace(req.Email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+	if !identity.IsEmail(email) {
 		return ApplyResult{}, ErrEmail
 	}
 	csr, err := ParseCSR(req.CSR)

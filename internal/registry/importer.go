@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -318,8 +317,7 @@ func ParseRow(rec []string, now time.Time) (store.Person, *RowError) {
 		return bad("postal_code", errPostalCode)
 	}
 	if e := strings.TrimSpace(rec[14]); e != "" {
-		a, err := mail.ParseAddress(e)
-		if err != nil || a.Address != e || a.Name != "" {
+		if !identity.IsEmail(e) {
 			return bad("email", errEmail)
 		}
 		p.Email = e
