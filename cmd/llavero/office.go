@@ -82,6 +82,7 @@ func (a *app) officeCmd() *cobra.Command {
 	verify.Flags().StringVar(&chk.DocumentType, "document-type", "", "DNI, TIE, EU_CERTIFICATE or PASSPORT")
 	verify.Flags().StringVar(&chk.DocumentNumber, "document-number", "", "the number on the document")
 	verify.Flags().StringVar(&chk.DocumentExpiry, "document-expiry", "", "the expiry date on the document (YYYY-MM-DD)")
+	verify.Flags().BoolVar(&chk.KeyOnToken, "key-on-token", false, "the key was generated on a smart card or token the person showed you (the certificate then counts for the high level)")
 	for _, f := range []string{"document-type", "document-number", "document-expiry"} {
 		_ = verify.MarkFlagRequired(f)
 	}

@@ -109,7 +109,10 @@ type CA struct {
 	rootKey, issuingKey crypto.Signer
 
 	personPolicy, operatorPolicy, tlsPolicy x509.OID
-	ocsp                                    *ocspSigner
+	// tokenPolicy is added beside personPolicy when an office vouches that
+	// the key is on a cryptographic token (Person.Token).
+	tokenPolicy x509.OID
+	ocsp        *ocspSigner
 
 	crlURL, ocspURL, issuerURL string
 }
@@ -137,6 +140,7 @@ func Open(ctx context.Context, opt Options) (*CA, error) {
 	if c.personPolicy, c.operatorPolicy, c.tlsPolicy, err = policies(opt.PolicyOID); err != nil {
 		return nil, err
 	}
+	c.tokenPolicy, _ = x509.ParseOID(c.personPolicy.String() + ".4")
 
 	rootPath := filepath.Join(opt.Dir, RootCertFile)
 	issuingPath := filepath.Join(opt.Dir, IssuingCertFile)
@@ -459,6 +463,12 @@ func (c *CA) Chain() []*x509.Certificate { return []*x509.Certificate{c.issuing,
 
 // PersonPolicy is the certificate policy of citizens' certificates.
 func (c *CA) PersonPolicy() x509.OID { return c.personPolicy }
+
+// TokenPolicy marks a citizen's certificate whose key an office saw on a
+// cryptographic token (PersonPolicy.4). It is what lets a certificate login
+// reach the high level of assurance: the key cannot be copied off the
+// token, which is the difference eIDAS draws between substantial and high.
+func (c *CA) TokenPolicy() x509.OID { return c.tokenPolicy }
 
 // OperatorPolicy is the certificate policy of registration-office operators'
 // certificates: the RA tells an operator from a citizen by it.

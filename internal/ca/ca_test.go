@@ -219,8 +219,8 @@ func TestOpenValidatesOptions(t *testing.T) {
 
 func TestPolicyOIDs(t *testing.T) {
 	c := catest.New(t)
-	got := oidStrings([]x509.OID{c.PersonPolicy(), c.OperatorPolicy(), c.TLSServerPolicy()})
-	want := []string{ca.DefaultPolicyOID, ca.DefaultPolicyOID + ".2", ca.DefaultPolicyOID + ".3"}
+	got := oidStrings([]x509.OID{c.PersonPolicy(), c.OperatorPolicy(), c.TLSServerPolicy(), c.TokenPolicy()})
+	want := []string{ca.DefaultPolicyOID, ca.DefaultPolicyOID + ".2", ca.DefaultPolicyOID + ".3", ca.DefaultPolicyOID + ".4"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("default policies %v, want %v", got, want)
 	}

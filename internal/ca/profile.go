@@ -24,6 +24,9 @@ type Person struct {
 	// Email, when not empty, goes in the certificate as an rfc822Name; it
 	// must be plain ASCII (no internationalised mailboxes).
 	Email string
+	// Token says an office saw the key generated on, and kept in, a
+	// cryptographic token; the certificate then also carries TokenPolicy.
+	Token bool
 }
 
 func (p Person) check() error {
@@ -114,6 +117,9 @@ func (c *CA) IssuePerson(ctx context.Context, pub crypto.PublicKey, p Person, no
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection},
 		Policies:    []x509.OID{c.personPolicy},
+	}
+	if p.Token {
+		tmpl.Policies = append(tmpl.Policies, c.tokenPolicy)
 	}
 	if _, ok := pub.(*rsa.PublicKey); ok {
 		// RSA keys can also receive encrypted mail (S/MIME key transport).

@@ -134,6 +134,14 @@ func TestIssuePersonProfile(t *testing.T) {
 			ku:      x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageKeyEncipherment,
 		},
 		{
+			name:    "key on a token adds the token policy",
+			person:  ca.Person{ID: "12345678Z", GivenName: "JUAN", FirstSurname: "GARCIA", Token: true},
+			key:     ca.P256,
+			surname: "GARCIA",
+			cn:      "GARCIA JUAN - 12345678Z",
+			ku:      x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		},
+		{
 			name:    "long names cut in the CN, never the ID",
 			person:  ca.Person{ID: "00000023T", GivenName: "María de los Ángeles Inmaculada", FirstSurname: "Fernández de Córdoba", SecondSurname: "Álvarez de Toledo"},
 			key:     ca.P256,
@@ -166,10 +174,14 @@ func TestIssuePersonProfile(t *testing.T) {
 			if tc.person.Email != "" {
 				wantEmail = []string{tc.person.Email}
 			}
+			wantPolicies := []string{c.PersonPolicy().String()}
+			if tc.person.Token {
+				wantPolicies = append(wantPolicies, c.TokenPolicy().String())
+			}
 			checks := []check{
 				{"key usage", cert.KeyUsage, tc.ku},
 				{"extended key usage", cert.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection}},
-				{"policies", oidStrings(cert.Policies), []string{c.PersonPolicy().String()}},
+				{"policies", oidStrings(cert.Policies), wantPolicies},
 				{"email", cert.EmailAddresses, wantEmail},
 				{"no DNS names", len(cert.DNSNames) + len(cert.IPAddresses) + len(cert.URIs), 0},
 				{"public key", samePub(cert.PublicKey, clientKey(t, tc.key).Public()), true},

@@ -342,6 +342,7 @@ type OfficeCheck struct {
 	DocumentType   string `json:"document_type"`
 	DocumentNumber string `json:"document_number"`
 	DocumentExpiry string `json:"document_expiry"`
+	KeyOnToken     bool   `json:"key_on_token,omitempty"`
 }
 
 // Approved is the result of an approval.

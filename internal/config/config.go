@@ -44,6 +44,10 @@ type Config struct {
 	ShutdownTimeout    time.Duration
 	Outbox             bool // keep every notification in the outbox (development)
 	AllowForeignPhones bool
+	// TokenCertificatesHigh is the deployment's policy on certificates an
+	// office marked as generated on a cryptographic token: whether a login
+	// with one reaches the high level of assurance.
+	TokenCertificatesHigh bool
 
 	SMTPHost         string
 	SMTPPort         int
@@ -89,6 +93,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
 	fs.BoolVar(&c.Outbox, "outbox", true, "keep a copy of every email, SMS and letter in the outbox (development)")
 	fs.BoolVar(&c.AllowForeignPhones, "allow-foreign-phones", true, "accept non-Spanish mobile numbers for SMS")
+	fs.BoolVar(&c.TokenCertificatesHigh, "token-certificates-high", true, "a login with a certificate an office marked as on a token reaches the high level")
 	fs.StringVar(&c.SMTPHost, "smtp-host", "", "SMTP server for email (empty: email only reaches the outbox)")
 	fs.IntVar(&c.SMTPPort, "smtp-port", 587, "SMTP server port")
 	fs.StringVar(&c.SMTPUsername, "smtp-username", "", "SMTP user name")

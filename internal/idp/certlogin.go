@@ -34,6 +34,12 @@ import (
 // certificate login from the certificate origin to the main origin.
 const CodeCertHandoff = "cert-handoff"
 
+// CodeCertHandoffToken is CodeCertHandoff for a certificate whose key the
+// deployment's policy says is on a cryptographic token: the login it
+// carries reaches the high level. The purpose is part of the stored HMAC,
+// so a software certificate's token can never be read as a hardware one.
+const CodeCertHandoffToken = "cert-handoff-token"
+
 // certHandoffTTL is how long the hand-off token lives: the browser follows
 // the redirect at once, so a minute covers a slow network and no more.
 const certHandoffTTL = 60 * time.Second
@@ -86,8 +92,12 @@ func (p *IdP) StartCertificateLogin(ctx context.Context, cert *x509.Certificate)
 	}
 	secretText := base64.RawURLEncoding.EncodeToString(secret[:])
 	now := p.clock()
-	oc := store.OneTimeCode{ID: id, PersonID: personID, Purpose: CodeCertHandoff,
-		CodeHash: otp.Hash(p.cfg.CodeKey, CodeCertHandoff, personID, secretText),
+	purpose := CodeCertHandoff
+	if p.onToken(cert) {
+		purpose = CodeCertHandoffToken
+	}
+	oc := store.OneTimeCode{ID: id, PersonID: personID, Purpose: purpose,
+		CodeHash: otp.Hash(p.cfg.CodeKey, purpose, personID, secretText),
 		Channel:  "browser", Destination: "", CreatedAt: now, ExpiresAt: now.Add(certHandoffTTL)}
 	err = p.st.InTx(ctx, func(tx store.Tx) error {
 		acc, err := tx.GetAccount(ctx, personID)
@@ -108,8 +118,22 @@ func (p *IdP) StartCertificateLogin(ctx context.Context, cert *x509.Certificate)
 	return id + "." + secretText, nil
 }
 
+// onToken reports whether cert carries one of the certificate policies the
+// deployment accepts as "the key is on a cryptographic token".
+func (p *IdP) onToken(cert *x509.Certificate) bool {
+	for _, want := range p.cfg.HardwareTokenPolicies {
+		for _, have := range cert.Policies {
+			if have.Equal(want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // CompleteCertificateLogin consumes a hand-off token and returns the
-// certificate login it stands for: substantial, amr ["swk"].
+// certificate login it stands for: substantial, amr ["swk"], or high, amr
+// ["hwk" "pin" "mfa"], for a certificate on a token (Config.HardwareTokenPolicies).
 func (p *IdP) CompleteCertificateLogin(ctx context.Context, token string) (Authenticated, error) {
 	id, secret, ok := splitHandoff(token)
 	if !ok {
@@ -117,14 +141,15 @@ func (p *IdP) CompleteCertificateLogin(ctx context.Context, token string) (Authe
 	}
 	now := p.clock()
 	var personID string
+	var onToken bool
 	var verdict error
 	err := p.st.InTx(ctx, func(tx store.Tx) error {
 		oc, err := tx.UpdateCode(ctx, id, func(oc *store.OneTimeCode) error {
 			switch {
-			case oc.Purpose != CodeCertHandoff:
+			case oc.Purpose != CodeCertHandoff && oc.Purpose != CodeCertHandoffToken:
 				// Another kind of code's ID: as if it did not exist.
 				verdict = ErrCertLoginUnknown
-			case !otp.Verify(p.cfg.CodeKey, CodeCertHandoff, oc.PersonID, secret, oc.CodeHash):
+			case !otp.Verify(p.cfg.CodeKey, oc.Purpose, oc.PersonID, secret, oc.CodeHash):
 				// Checked before used/expired, so that only the holder of
 				// the whole token learns anything about it.
 				verdict = ErrCertLoginUnknown
@@ -146,6 +171,7 @@ func (p *IdP) CompleteCertificateLogin(ctx context.Context, token string) (Authe
 		}
 		if verdict != ErrCertLoginUnknown {
 			personID = oc.PersonID
+			onToken = oc.Purpose == CodeCertHandoffToken
 		}
 		return nil
 	})
@@ -158,7 +184,7 @@ func (p *IdP) CompleteCertificateLogin(ctx context.Context, token string) (Authe
 		}
 		return Authenticated{}, verdict
 	}
-	return p.loggedIn(ctx, personID, loa.MethodCertificate)
+	return p.loggedInAs(ctx, personID, loa.Login{Method: loa.MethodCertificate, HardwareToken: onToken})
 }
 
 // splitHandoff reads codeID "." secret, refusing anything that is not the

@@ -50,6 +50,11 @@ type Config struct {
 	PasswordTries      int           // wrong passwords before the lock: 5
 	Password           password.Params
 	AllowForeignPhones bool
+	// HardwareTokenPolicies are the certificate policies that mean "the
+	// key is on a cryptographic token": a certificate login with one of
+	// them reaches the high level. The deployment's policy decides; the
+	// server puts the CA's TokenPolicy here.
+	HardwareTokenPolicies []x509.OID
 	// CodeKey keys the HMAC under which one-time codes are stored; every
 	// node of a deployment must share it.
 	CodeKey []byte

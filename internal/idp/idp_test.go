@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llavero/llavero/internal/ca"
 	"github.com/llavero/llavero/internal/ca/catest"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp/password"
@@ -45,7 +46,7 @@ type env struct {
 	st    store.Store
 	idp   *IdP
 	ra    *ra.RA
-	ca    interface{ Chain() []*x509.Certificate }
+	ca    *ca.CA
 	clock *clock
 	desk  ra.Desk
 }
@@ -122,6 +123,13 @@ func (e *env) lastSMS(personID string) string {
 // certificate they would present over TLS.
 func (e *env) certificate(id, surname, docType, docNumber, expiry string) *x509.Certificate {
 	e.t.Helper()
+	return e.certificateWith(id, surname, ra.Check{DocumentType: docType, DocumentNumber: docNumber}, expiry)
+}
+
+// certificateWith issues a certificate after an office check chk (whose
+// expiry is taken from expiry).
+func (e *env) certificateWith(id, surname string, chk ra.Check, expiry string) *x509.Certificate {
+	e.t.Helper()
 	ctx := context.Background()
 	key, _ := keystore.Generate(keystore.P256)
 	csr, _ := keystore.CreateCSR(key, id, surname, "person@example.org")
@@ -129,8 +137,8 @@ func (e *env) certificate(id, surname, docType, docNumber, expiry string) *x509.
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	exp, _ := time.Parse(time.DateOnly, expiry)
-	c, err := e.ra.Approve(ctx, e.desk, res.ApplicationID, ra.Check{DocumentType: docType, DocumentNumber: docNumber, DocumentExpiry: exp})
+	chk.DocumentExpiry, _ = time.Parse(time.DateOnly, expiry)
+	c, err := e.ra.Approve(ctx, e.desk, res.ApplicationID, chk)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -325,13 +325,19 @@ func (p *IdP) VerifyOTP(ctx context.Context, codeID, code string) (Authenticated
 
 // loggedIn computes the level of a successful login and records it.
 func (p *IdP) loggedIn(ctx context.Context, personID, method string) (Authenticated, error) {
+	return p.loggedInAs(ctx, personID, loa.Login{Method: method})
+}
+
+// loggedInAs is loggedIn for a login whose facts go beyond the method (a
+// certificate on a token); l.Advanced is filled in from the account.
+func (p *IdP) loggedInAs(ctx context.Context, personID string, l loa.Login) (Authenticated, error) {
 	acc, err := p.st.GetAccount(ctx, personID)
 	if err != nil {
 		return Authenticated{}, err
 	}
-	l := loa.Login{Method: method, Advanced: acc.Level == store.LevelAdvanced}
-	a := Authenticated{PersonID: personID, Method: method, ACR: loa.Of(l), AMR: loa.AMR(l)}
-	p.loginEvent(ctx, personID, method, a.ACR, audit.OK, "")
+	l.Advanced = acc.Level == store.LevelAdvanced
+	a := Authenticated{PersonID: personID, Method: l.Method, ACR: loa.Of(l), AMR: loa.AMR(l)}
+	p.loginEvent(ctx, personID, l.Method, a.ACR, audit.OK, "")
 	return a, nil
 }
 

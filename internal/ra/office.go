@@ -108,6 +108,12 @@ type Check struct {
 	DocumentType   string
 	DocumentNumber string
 	DocumentExpiry time.Time
+	// KeyOnToken is the operator's word that the application's key was
+	// generated on a cryptographic token (smart card, USB token) the
+	// person showed at the desk and cannot be copied off it. The
+	// certificate then carries the CA's token policy, which deployments
+	// accept for the high level of assurance.
+	KeyOnToken bool
 }
 
 // Approve records the operator's check of the person's document for an
@@ -147,7 +153,9 @@ func (r *RA) Approve(ctx context.Context, d Desk, appID string, chk Check) (stor
 	if err != nil {
 		return store.Certificate{}, fmt.Errorf("approve: stored key: %w", err)
 	}
-	cert, err := r.ca.IssuePerson(ctx, pub, personFor(person, app.Email), now)
+	holder := personFor(person, app.Email)
+	holder.Token = chk.KeyOnToken
+	cert, err := r.ca.IssuePerson(ctx, pub, holder, now)
 	if err != nil {
 		return store.Certificate{}, fmt.Errorf("approve: issue: %w", err)
 	}
@@ -175,7 +183,7 @@ func (r *RA) Approve(ctx context.Context, d Desk, appID string, chk Check) (stor
 			return err
 		}
 		_, err := r.audit.Record(ctx, tx, audit.Event{Actor: d.actor(), Action: "cert.approve", Subject: person.ID, Outcome: audit.OK,
-			Detail: map[string]any{"application": app.ID, "office": d.Office.ID, "serial": rec.Serial, "document_type": person.DocumentType}})
+			Detail: map[string]any{"application": app.ID, "office": d.Office.ID, "serial": rec.Serial, "document_type": person.DocumentType, "key_on_token": chk.KeyOnToken}})
 		return err
 	})
 	if err != nil {

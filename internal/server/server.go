@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -79,7 +80,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		p.Close()
 		return nil, err
 	}
-	if p.IdP, err = idp.New(st, p.Notifier, p.RA, idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones}, nil, nil, log); err != nil {
+	icfg := idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones}
+	if cfg.TokenCertificatesHigh {
+		icfg.HardwareTokenPolicies = []x509.OID{p.CA.TokenPolicy()}
+	}
+	if p.IdP, err = idp.New(st, p.Notifier, p.RA, icfg, nil, nil, log); err != nil {
 		p.Close()
 		return nil, err
 	}

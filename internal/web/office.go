@@ -222,6 +222,7 @@ type approveRequest struct {
 	DocumentType   string `json:"document_type"`
 	DocumentNumber string `json:"document_number"`
 	DocumentExpiry string `json:"document_expiry"`
+	KeyOnToken     bool   `json:"key_on_token"`
 }
 
 func (c *certRoutes) apiApprove(w http.ResponseWriter, r *http.Request) {
@@ -243,6 +244,7 @@ func (c *certRoutes) apiApprove(w http.ResponseWriter, r *http.Request) {
 		c.s.certError(w, r, err)
 		return
 	}
+	chk.KeyOnToken = req.KeyOnToken
 	cert, refusedNow, err := c.approve(r, d, appID, chk)
 	if refusedNow {
 		// The check was done and recorded: the registry refused it. The

@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"crypto/x509"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -284,6 +286,9 @@ func TestOfficeConsole(t *testing.T) {
 		}
 		wantPhrases(t, "typo result", b, "Nothing was recorded", "The date is not valid.", "date.invalid")
 
+		// The operator ticks "the key is on a token": the certificate
+		// carries the CA's token policy, which logins turn into "high".
+		form.Set("key_on_token", "yes")
 		resp, b = page(t, "POST", "/office/approve", "en", form)
 		if resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, b)
@@ -291,6 +296,14 @@ func TestOfficeConsole(t *testing.T) {
 		app, _ := e.ra.ApplicationForCode(context.Background(), c.app.Code)
 		if app.State != store.AppApproved || app.OperatorID == "" {
 			t.Fatalf("application %s after the form", app.State)
+		}
+		rec, err := e.st.GetCertificate(context.Background(), app.CertSerial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		issued, err := x509.ParseCertificate(rec.DER)
+		if err != nil || !slices.ContainsFunc(issued.Policies, e.ca.TokenPolicy().Equal) {
+			t.Fatalf("issued certificate's policies %v (%v): want the token policy", issued.Policies, err)
 		}
 		wantPhrases(t, "approval result", b, "Certificate issued", app.CertSerial, "What to tell the person",
 			"llavero cert download --id X1234567L --code YOUR-CODE", "Back to the person&#39;s page",

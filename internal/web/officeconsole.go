@@ -272,6 +272,7 @@ func (c *certRoutes) consoleApprove(w http.ResponseWriter, r *http.Request) {
 		c.result(w, r, page, err)
 		return
 	}
+	chk.KeyOnToken = r.PostForm.Get("key_on_token") == "yes"
 	appID := strings.TrimSpace(r.PostForm.Get("application_id"))
 	if appID == "" {
 		c.result(w, r, page, errApplicationNotFound)
@@ -332,20 +333,24 @@ var _ = addTexts(map[string]i18n.Text{
 	"desk.person.expiry": i18n.T("Válido hasta", "Valid until"),
 	"desk.person.city":   i18n.T("Municipio", "Town"),
 
-	"desk.apps.title":        i18n.T("Sus solicitudes de certificado", "Their certificate applications"),
-	"desk.apps.none":         i18n.T("Esta persona no tiene ninguna solicitud de certificado.", "This person has no certificate application."),
-	"desk.app.of":            i18n.T("Solicitud del", "Application of"),
-	"desk.app.deadline":      i18n.T("Plazo para la comprobación", "Deadline for the identity check"),
-	"desk.app.expired":       i18n.T("(caducado)", "(expired)"),
-	"desk.app.expired.next":  i18n.T("Esta solicitud ya no se puede aprobar. La persona tiene que hacer una solicitud nueva con «llavero cert request» y volver antes del nuevo plazo.", "This application can no longer be approved. The person has to make a new request with \"llavero cert request\" and come back before the new deadline."),
-	"desk.app.reason":        i18n.T("Motivo del rechazo", "Reason for the refusal"),
-	"desk.app.serial":        i18n.T("Número de serie del certificado", "Certificate serial number"),
-	"desk.choose":            i18n.T("Elige…", "Choose…"),
-	"desk.approve.title":     i18n.T("Aprobar: documento comprobado", "Approve: document checked"),
-	"desk.approve.why":       i18n.T("Anota el documento original que te enseña la persona. El registro decide: si no coincide o está caducado, la solicitud queda rechazada y la persona recibe el motivo por correo.", "Record the original document the person shows you. The registry decides: if it does not match or has expired, the application is refused and the person gets the reason by email."),
-	"desk.approve.type":      i18n.T("Tipo de documento", "Document type"),
-	"desk.approve.number":    i18n.T("Número del documento", "Document number"),
-	"desk.approve.expiry":    i18n.T("Fecha de caducidad del documento", "Document expiry date"),
+	"desk.apps.title":       i18n.T("Sus solicitudes de certificado", "Their certificate applications"),
+	"desk.apps.none":        i18n.T("Esta persona no tiene ninguna solicitud de certificado.", "This person has no certificate application."),
+	"desk.app.of":           i18n.T("Solicitud del", "Application of"),
+	"desk.app.deadline":     i18n.T("Plazo para la comprobación", "Deadline for the identity check"),
+	"desk.app.expired":      i18n.T("(caducado)", "(expired)"),
+	"desk.app.expired.next": i18n.T("Esta solicitud ya no se puede aprobar. La persona tiene que hacer una solicitud nueva con «llavero cert request» y volver antes del nuevo plazo.", "This application can no longer be approved. The person has to make a new request with \"llavero cert request\" and come back before the new deadline."),
+	"desk.app.reason":       i18n.T("Motivo del rechazo", "Reason for the refusal"),
+	"desk.app.serial":       i18n.T("Número de serie del certificado", "Certificate serial number"),
+	"desk.choose":           i18n.T("Elige…", "Choose…"),
+	"desk.approve.title":    i18n.T("Aprobar: documento comprobado", "Approve: document checked"),
+	"desk.approve.why":      i18n.T("Anota el documento original que te enseña la persona. El registro decide: si no coincide o está caducado, la solicitud queda rechazada y la persona recibe el motivo por correo.", "Record the original document the person shows you. The registry decides: if it does not match or has expired, the application is refused and the person gets the reason by email."),
+	"desk.approve.type":     i18n.T("Tipo de documento", "Document type"),
+	"desk.approve.number":   i18n.T("Número del documento", "Document number"),
+	"desk.approve.expiry":   i18n.T("Fecha de caducidad del documento", "Document expiry date"),
+	"desk.approve.token": i18n.T("La clave se generó en una tarjeta o token criptográfico que la persona ha mostrado aquí (nivel alto)",
+		"The key was generated on a smart card or cryptographic token the person showed here (high level)"),
+	"desk.approve.token_hint": i18n.T("Márcalo solo si has visto el token y la solicitud se hizo con él. Si no, déjalo sin marcar: el certificado será de software (nivel sustancial).",
+		"Tick it only if you saw the token and the application was made with it. Otherwise leave it unticked: the certificate will be a software one (substantial level)."),
 	"desk.approve.date_hint": i18n.T("Año-mes-día, por ejemplo 2031-05-24.", "Year-month-day, for example 2031-05-24."),
 	"desk.approve.button":    i18n.T("Aprobar y emitir el certificado", "Approve and issue the certificate"),
 	"desk.refuse.title":      i18n.T("Rechazar", "Refuse"),
