@@ -40,6 +40,10 @@ type Dialect struct {
 	// Prepare has each connection compile the fixed statements once, where
 	// the driver would parse them again on every call.
 	Prepare bool
+	// GroupCommit lets concurrent transactions share one transaction and
+	// one commit (see groupCommit): right for a single writer, wrong where
+	// transactions run side by side.
+	GroupCommit bool
 }
 
 // SQLite keeps timestamps as INTEGER unix microseconds, which compare and
@@ -47,12 +51,13 @@ type Dialect struct {
 // Writers are already serialised by BEGIN IMMEDIATE, so the head needs no
 // row lock (SQLite has none).
 var SQLite = &Dialect{
-	Name:     "sqlite",
-	Time:     func(t time.Time) any { return t.UnixMicro() },
-	Date:     func(t time.Time) any { return t.Format(time.DateOnly) },
-	LockHead: "",
-	LockRow:  "",
-	Prepare:  true,
+	Name:        "sqlite",
+	Time:        func(t time.Time) any { return t.UnixMicro() },
+	Date:        func(t time.Time) any { return t.Format(time.DateOnly) },
+	LockHead:    "",
+	LockRow:     "",
+	Prepare:     true,
+	GroupCommit: true,
 }
 
 // Postgres binds time.Time for both TIMESTAMPTZ and DATE: pgx encodes them
@@ -80,6 +85,8 @@ type DB struct {
 	write *sql.DB
 	// The statements prepared on each pool, if the dialect wants them.
 	readStmts, writeStmts prepared
+	// group, when the dialect wants it, runs InTx.
+	group *groupCommit
 }
 
 // New returns a DB that runs single-statement reads on read and every write,
@@ -87,6 +94,9 @@ type DB struct {
 // before the pools run any transaction.
 func New(ctx context.Context, d *Dialect, read, write *sql.DB) (*DB, error) {
 	db := &DB{d: d, read: read, write: write}
+	if d.GroupCommit {
+		db.group = newGroupCommit(write, d.Name)
+	}
 	if d.Prepare {
 		var err error
 		if db.writeStmts, err = prepare(ctx, write, false); err != nil {
@@ -133,14 +143,21 @@ func RunTx(ctx context.Context, db *sql.DB, name string, fn func(*sql.Tx) error)
 // is given: a write through the Store itself would wait for the very
 // connection fn is holding (SQLite has one writer).
 func (db *DB) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	if db.group != nil {
+		return db.group.run(ctx, func(tx *sql.Tx) error {
+			// The transaction is the batch's: a caller's cancellation
+			// must not interrupt statements that others' work shares.
+			return fn(ops{cached{q: tx, tx: tx, p: db.writeStmts, shared: true}, db.d})
+		})
+	}
 	return RunTx(ctx, db.write, db.d.Name, func(tx *sql.Tx) error {
-		return fn(ops{cached{tx, tx, db.writeStmts}, db.d})
+		return fn(ops{cached{q: tx, tx: tx, p: db.writeStmts}, db.d})
 	})
 }
 
-func (db *DB) reader() ops { return ops{cached{db.read, nil, db.readStmts}, db.d} }
+func (db *DB) reader() ops { return ops{cached{q: db.read, p: db.readStmts}, db.d} }
 
-func (db *DB) writer() ops { return ops{cached{db.write, nil, db.writeStmts}, db.d} }
+func (db *DB) writer() ops { return ops{cached{q: db.write, p: db.writeStmts}, db.d} }
 
 // GetPerson implements [store.Tx].
 func (db *DB) GetPerson(ctx context.Context, id string) (store.Person, error) {

@@ -60,6 +60,17 @@ type cached struct {
 	q  querier
 	tx *sql.Tx // q, inside a transaction
 	p  prepared
+	// shared: the transaction is a group commit's, so statements run
+	// without the caller's cancellation (SQLite answers an interrupted
+	// write by rolling back the whole transaction).
+	shared bool
+}
+
+func (c cached) ctx(ctx context.Context) context.Context {
+	if c.shared {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (c cached) stmt(ctx context.Context, q string) *sql.Stmt {
@@ -74,6 +85,7 @@ func (c cached) stmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (c cached) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = c.ctx(ctx)
 	if st := c.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -81,6 +93,7 @@ func (c cached) ExecContext(ctx context.Context, q string, args ...any) (sql.Res
 }
 
 func (c cached) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = c.ctx(ctx)
 	if st := c.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -88,6 +101,7 @@ func (c cached) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 }
 
 func (c cached) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = c.ctx(ctx)
 	if st := c.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
