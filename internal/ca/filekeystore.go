@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"golang.org/x/crypto/argon2"
@@ -236,7 +237,13 @@ func (s *FileKeyStore) deriveKey(p kdfParams) ([]byte, error) {
 	if s.passphrase == nil {
 		return nil, errors.New("the key store is closed")
 	}
-	return argon2.IDKey(s.passphrase, p.Salt, p.Time, p.MemoryKiB, p.Threads, 32), nil
+	k := argon2.IDKey(s.passphrase, p.Salt, p.Time, p.MemoryKiB, p.Threads, 32)
+	// argon2id's 64 MiB are garbage now. Hand them back to the system at
+	// once: a server opens two keys at start, and without this both blocks
+	// stay in its resident memory until the collector gets round to them,
+	// which doubled the server's peak (170 MB) before it served anything.
+	debug.FreeOSMemory()
+	return k, nil
 }
 
 func (s *FileKeyStore) seal(label string, alg KeyAlg, key crypto.Signer) ([]byte, error) {
