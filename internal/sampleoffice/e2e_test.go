@@ -339,6 +339,23 @@ func TestOfficeRefusals(t *testing.T) {
 		status: http.StatusBadGateway, host: "office",
 		want: []string{"llavero did not confirm the sign-in"},
 	}, {
+		name: "a form posted from another website",
+		run: func(t *testing.T) (*http.Response, string) {
+			b := e.browser(t)
+			req, _ := http.NewRequest(http.MethodPost, e.office+"/start/points-balance", strings.NewReader(""))
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			req.Header.Set("Accept-Language", "en")
+			resp, err := b.c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			out, _ := io.ReadAll(resp.Body)
+			return resp, string(out)
+		},
+		status: http.StatusForbidden, host: "office",
+		want: []string{`<html lang="en">`, "We refused this request because it came from another website", "start the procedure from there"},
+	}, {
 		name: "an unknown procedure",
 		run: func(t *testing.T) (*http.Response, string) {
 			return e.browser(t).do(http.MethodPost, e.office+"/start/tax-return", url.Values{})
