@@ -333,16 +333,20 @@ func (p *Person) TypeAndWait(keys string) int {
 	return p.navigation(fmt.Sprintf("type %q", keys), chromedp.KeyEvent(keys))
 }
 
-// TabTo presses Tab until the element sel has the focus, at most max
-// times, and fails the test when it never does: the element is not
-// reachable with the keyboard.
+// TabTo presses Tab until the element sel has the focus (none when it
+// has it already, as a field with autofocus does), at most max times, and
+// fails the test when it never does: the element is not reachable with
+// the keyboard.
 func (p *Person) TabTo(sel string, max int) {
 	p.t.Helper()
 	for range max {
-		p.Type("\t")
 		if p.Focused(sel) {
 			return
 		}
+		p.Type("\t")
+	}
+	if p.Focused(sel) {
+		return
 	}
 	p.t.Fatalf("%s: %s not reached with %d Tabs; focus is on %s", p.name, sel, max, p.focusDescription())
 }
