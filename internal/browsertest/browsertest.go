@@ -17,6 +17,16 @@
 //	olena.Fill("#id", "X1234567L")
 //	olena.Submit("button[type=submit]")
 //
+// For WebAuthn (the app login's passkeys), give the person a phone before
+// the page calls navigator.credentials:
+//
+//	phone := olena.AddAuthenticator(browsertest.PlatformAuthenticator())
+//	... // register the passkey, then log in with it
+//	creds := phone.Credentials() // what the "phone" holds
+//
+// WebAuthn needs a secure context whose host is a valid relying-party ID,
+// so run the platform with platformtest.Options{Host: "localhost"}.
+//
 // Every helper fails the test (t.Fatal) when the browser does, and a test
 // that fails leaves a screenshot and the HTML of each person's last page in
 // a directory it logs. A test is skipped only when Chromium is not
