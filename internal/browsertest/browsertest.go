@@ -198,7 +198,8 @@ func Main(m *testing.M) int {
 	return code
 }
 
-// artifacts is the directory failing tests write to, made on first use.
+// artifacts is the directory failing tests write to when EnvArtifacts is
+// unset, made on first use.
 var artifacts struct {
 	once sync.Once
 	dir  string
@@ -206,11 +207,10 @@ var artifacts struct {
 }
 
 func artifactsDir() (string, error) {
+	if d := os.Getenv(EnvArtifacts); d != "" {
+		return d, os.MkdirAll(d, 0o755)
+	}
 	artifacts.once.Do(func() {
-		if d := os.Getenv(EnvArtifacts); d != "" {
-			artifacts.dir, artifacts.err = d, os.MkdirAll(d, 0o755)
-			return
-		}
 		artifacts.dir, artifacts.err = os.MkdirTemp("", "llavero-browsertest-")
 	})
 	return artifacts.dir, artifacts.err
