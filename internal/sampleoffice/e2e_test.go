@@ -2,35 +2,24 @@ package sampleoffice_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/llavero/llavero/internal/config"
-	"github.com/llavero/llavero/internal/oidc"
-	"github.com/llavero/llavero/internal/registry"
+	"github.com/llavero/llavero/internal/platformtest"
 	"github.com/llavero/llavero/internal/sampleoffice"
-	"github.com/llavero/llavero/internal/server"
 	"github.com/llavero/llavero/internal/store"
 )
 
-// people are the registry rows of the tests: Olena will hold an advanced
-// account (PIN logins reach substantial), José a basic one (low at most).
-const people = `X1234567L,Olena,Kovalenko,,1990-04-02,UA,TIE,X1234567L,2031-05-01,E12345678,Calle Mayor 1,28013,Madrid,Madrid,olena@example.org,+34612345678
-12345678Z,José,Muñoz,Pérez,1970-07-07,ES,DNI,12345678Z,2032-01-01,ABC123456,Calle Real 3,08001,Barcelona,Barcelona,,
-`
-
-var facts = map[string]string{"X1234567L": "E12345678", "12345678Z": "ABC123456"}
+// facts are the second facts the PIN login asks for. Olena holds an
+// advanced account (PIN logins reach substantial), José a basic one (low
+// at most).
+var facts = platformtest.Facts
 
 // env is a real llavero platform and the sample office registered with it.
 type env struct {
@@ -39,95 +28,10 @@ type env struct {
 	office string // the office's public URL
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// startPlatform runs llavero on loopback on SQLite in a temp dir, as
-// cmd/llavero's end-to-end tests do.
-func startPlatform(t *testing.T) (*server.Platform, *config.Config) {
-	t.Helper()
-	cfg := &config.Config{Data: t.TempDir(), Outbox: true, LogLevel: "error", LogFormat: "text", Lang: "en",
-		Listen: freePort(t), CertListen: freePort(t), CAKeys: "file", CAOrganization: "llavero (sample office e2e)",
-		CodeTTL: 30 * 24 * time.Hour, ShutdownTimeout: 5 * time.Second}
-	if err := cfg.Validate(nil); err != nil {
-		t.Fatal(err)
-	}
-	p, err := server.New(context.Background(), cfg, server.NewLogger(cfg), "e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	up := make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- p.Serve(ctx, func(server.Addrs) { close(up) }) }()
-	select {
-	case <-up:
-	case err := <-done:
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		p.Close()
-	})
-	return p, cfg
-}
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	p, cfg := startPlatform(t)
-	ctx := context.Background()
-	if _, err := registry.Import(ctx, p.Store, strings.NewReader(strings.Join(registry.Header, ",")+"\n"+people), registry.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	for _, a := range []store.Account{
-		{PersonID: "X1234567L", Level: store.LevelAdvanced, RegisteredVia: store.ViaOffice, Mobile: "+34612345678", CreatedAt: now, UpdatedAt: now},
-		{PersonID: "12345678Z", Level: store.LevelBasic, RegisteredVia: store.ViaLetter, Mobile: "+34699000111", CreatedAt: now, UpdatedAt: now},
-	} {
-		if err := p.Store.CreateAccount(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	// The office's address must be known before it is registered.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	public := "http://" + ln.Addr().String()
-	cl := store.Client{Name: sampleoffice.Name, MinACR: "low", RedirectURIs: sampleoffice.RedirectURIs(public), CreatedAt: now}
-	for _, pr := range sampleoffice.Procedures {
-		cl.Procedures = append(cl.Procedures, store.Procedure{ID: pr.ID, Name: pr.Name.ES, ACR: pr.ACR, Signature: pr.Signature})
-	}
-	var idb [12]byte
-	_, _ = rand.Read(idb[:])
-	cl.ID = hex.EncodeToString(idb[:])
-	var secret string
-	secret, cl.SecretHash = oidc.NewSecret()
-	if err := p.Store.CreateClient(ctx, cl); err != nil {
-		t.Fatal(err)
-	}
-
-	e := &env{st: p.Store, issuer: cfg.PublicURL, office: public}
-	o, err := sampleoffice.New(ctx, sampleoffice.Config{Issuer: e.issuer, ClientID: cl.ID, ClientSecret: secret, PublicURL: public,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(o.Handler())
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return e
+	p := platformtest.Start(t, platformtest.Options{})
+	return &env{st: p.Store, issuer: p.Issuer, office: p.Office}
 }
 
 // browser is a person's browser: cookies, redirects followed, and the
@@ -434,6 +338,23 @@ func TestOfficeRefusals(t *testing.T) {
 		},
 		status: http.StatusBadGateway, host: "office",
 		want: []string{"llavero did not confirm the sign-in"},
+	}, {
+		name: "a form posted from another website",
+		run: func(t *testing.T) (*http.Response, string) {
+			b := e.browser(t)
+			req, _ := http.NewRequest(http.MethodPost, e.office+"/start/points-balance", strings.NewReader(""))
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			req.Header.Set("Accept-Language", "en")
+			resp, err := b.c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			out, _ := io.ReadAll(resp.Body)
+			return resp, string(out)
+		},
+		status: http.StatusForbidden, host: "office",
+		want: []string{`<html lang="en">`, "We refused this request because it came from another website", "start the procedure from there"},
 	}, {
 		name: "an unknown procedure",
 		run: func(t *testing.T) (*http.Response, string) {

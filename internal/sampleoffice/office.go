@@ -149,8 +149,12 @@ func (o *Office) routes() http.Handler {
 	})
 	// Cross-origin POSTs (a page elsewhere starting a sign-in or logging
 	// the person out behind their back) are refused on Sec-Fetch-Site and
-	// Origin, which every current browser sends.
+	// Origin, which every current browser sends, with a page that says so
+	// in the person's language (the default answer is a line of English).
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.problem(w, r, http.StatusForbidden, pageCrossOrigin)
+	}))
 	return o.headers(switchLang(cop.Handler(mux), o.secure))
 }
 

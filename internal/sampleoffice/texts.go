@@ -181,6 +181,10 @@ var (
 	pageLevelTooLow = problem{
 		Title: i18n.T("Nivel de acceso insuficiente", "Level of sign-in too low"),
 	}
+	pageCrossOrigin = problem{
+		Title:  i18n.T("Hemos rechazado este envío porque venía de otro sitio web", "We refused this request because it came from another website"),
+		Detail: i18n.T("Por su seguridad, esta sede solo acepta formularios enviados desde sus propias páginas. Vuelva a la página principal y empiece el trámite desde allí.", "For your safety, this office only accepts forms sent from its own pages. Go back to the home page and start the procedure from there."),
+	}
 	pageNotFound = problem{
 		Title:  i18n.T("Esta página no existe", "This page does not exist"),
 		Detail: i18n.T("Vuelva a la página principal para ver los trámites.", "Go back to the home page to see the procedures."),

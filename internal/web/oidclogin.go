@@ -41,6 +41,7 @@ func (s *Server) MountOIDC(p OIDCProvider, ad AccountDeps) {
 		s.Handle(pattern, h)
 	}
 	o := &oidcRoutes{s: s, p: p, a: newAccountRoutes(s, ad)}
+	s.formTargets = o.oidcFormTargets
 	s.Handle("/end_session", o.endSession(h))
 	// Relying parties post to these from their own servers or pages;
 	// PKCE, client authentication and exact redirect URIs protect them.

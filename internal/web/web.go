@@ -72,6 +72,9 @@ type Server struct {
 	metrics   *httpMetrics
 	registry  *prometheus.Registry
 	handler   http.Handler
+	// formTargets names the origins a login page's forms may end at
+	// (formaction.go); set by MountOIDC.
+	formTargets func(*http.Request) []string
 }
 
 // readyTimeout bounds the readiness check so a hung database makes a load
