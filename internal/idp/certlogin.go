@@ -3,7 +3,6 @@ package idp
 import (
 	"context"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -90,7 +89,11 @@ func (p *IdP) StartCertificateLogin(ctx context.Context, cert *x509.Certificate)
 	if err != nil {
 		return "", err
 	}
-	secretText := base64.RawURLEncoding.EncodeToString(secret[:])
+	// Lower-case hex, not base64: codes are stored as the HMAC of their
+	// otp.Normalize form, which upper-cases and drops '-', so a base64
+	// secret would lose entropy and gain spellings. splitHandoff accepts
+	// lower-case hex only, on which Normalize is one-to-one.
+	secretText := hex.EncodeToString(secret[:])
 	now := p.clock()
 	purpose := CodeCertHandoff
 	if p.onToken(cert) {
@@ -191,14 +194,18 @@ func (p *IdP) CompleteCertificateLogin(ctx context.Context, token string) (Authe
 // shape StartCertificateLogin makes before it reaches the store.
 func splitHandoff(token string) (id, secret string, ok bool) {
 	id, secret, ok = strings.Cut(token, ".")
-	if !ok || len(id) != 32 || len(secret) != base64.RawURLEncoding.EncodedLen(certHandoffBytes) {
-		return "", "", false
-	}
-	if _, err := hex.DecodeString(id); err != nil {
-		return "", "", false
-	}
-	if _, err := base64.RawURLEncoding.DecodeString(secret); err != nil {
+	if !ok || len(id) != 32 || len(secret) != 2*certHandoffBytes || !lowerHex(id) || !lowerHex(secret) {
 		return "", "", false
 	}
 	return id, secret, true
+}
+
+// lowerHex reports whether s is made of 0-9 and a-f only.
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -105,11 +105,13 @@ func TestCertificateLoginRefusals(t *testing.T) {
 	id, secret, _ := strings.Cut(token, ".")
 	// A wrong secret for a real ID, malformed tokens and an unknown ID are
 	// all the same "unknown", and none spends the real token.
-	other := "A" + secret[1:]
+	other := "a" + secret[1:]
 	if other == secret {
-		other = "B" + secret[1:]
+		other = "b" + secret[1:]
 	}
 	for _, bad := range []string{"", "nonsense", id, id + ".", id + "." + other,
+		// The same secret spelt in capitals: one spelling only.
+		id + "." + strings.ToUpper(secret),
 		strings.Repeat("0", 32) + "." + secret, "../" + token, token + "x"} {
 		_, err := e.idp.CompleteCertificateLogin(ctx, bad)
 		wantCode(t, err, "certlogin.unknown")
