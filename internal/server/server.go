@@ -79,7 +79,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		p.Close()
 		return nil, err
 	}
-	if p.IdP, err = idp.New(st, p.Notifier, p.RA, idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones}, nil, nil, log); err != nil {
+	if p.IdP, err = idp.New(st, p.Notifier, p.RA, idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones,
+		Video: idp.VideoConfig{Documents: cfg.Video.Documents, PhotoMax: int64(cfg.Video.PhotoMaxMB) << 20, VideoMax: int64(cfg.Video.VideoMaxMB) << 20, Retention: cfg.Video.Retention}}, nil, nil, log); err != nil {
 		p.Close()
 		return nil, err
 	}
