@@ -293,6 +293,11 @@ func (p *IdP) openReview(ctx context.Context, tx store.Tx, personID, actor strin
 		return store.VideoReview{}, err
 	}
 	v := store.VideoReview{ID: id, PersonID: personID, State: store.ReviewDraft, CreatedAt: p.clock()}
+	// A person's reviews are told apart by creation time (the newest is
+	// the one that counts), so a new one never shares the last one's.
+	if len(latest) == 1 && !v.CreatedAt.After(latest[0].CreatedAt) {
+		v.CreatedAt = latest[0].CreatedAt.Add(time.Microsecond)
+	}
 	if err := tx.CreateVideoReview(ctx, v); err != nil {
 		return store.VideoReview{}, err
 	}
