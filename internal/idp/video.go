@@ -43,6 +43,9 @@ type VideoConfig struct {
 	Retention time.Duration // evidence bytes kept after the decision: 30 days
 }
 
+// Now is the IdP's clock: what pages measure the age of a review by.
+func (p *IdP) Now() time.Time { return p.clock() }
+
 // VideoSettings returns the rules in force, defaults filled in.
 func (p *IdP) VideoSettings() VideoConfig {
 	v := p.cfg.Video
