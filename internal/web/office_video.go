@@ -48,20 +48,24 @@ var errReviewNotFound = i18n.New("office.review_not_found",
 	i18n.T("No hay ninguna identificación por vídeo con ese identificador.", "There is no video identification with that identifier."),
 	i18n.T("Vuelve a la cola de revisión y elige una de la lista.", "Go back to the review queue and choose one from the list."))
 
-// reviewErr turns a missing review or piece into the office's refusal.
+// reviewErr turns a missing review or piece into the office's refusal,
+// and gives each refusal its status: the review's own, else the
+// certificate side's for the document check.
 func reviewErr(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return WithStatus(http.StatusNotFound, errReviewNotFound)
 	}
-	if ie, ok := i18n.As(err); ok {
-		switch ie.Code {
-		case idp.ErrVideoNotPending.Code:
-			return WithStatus(http.StatusConflict, err)
-		case ra.ErrOfficeCannot.Code:
-			return WithStatus(http.StatusForbidden, err)
-		}
+	ie, ok := i18n.As(err)
+	if !ok {
+		return err
 	}
-	return err
+	switch ie.Code {
+	case idp.ErrVideoNotPending.Code:
+		return WithStatus(http.StatusConflict, err)
+	case ra.ErrOfficeCannot.Code:
+		return WithStatus(http.StatusForbidden, err)
+	}
+	return WithStatus(statusOf(err), err)
 }
 
 type queueItem struct {
@@ -242,7 +246,7 @@ func (c *certRoutes) reviewResult(w http.ResponseWriter, r *http.Request, d ra.D
 		return
 	}
 	page.Problem = problemOf(ie)
-	status := statusOf(err)
+	status := http.StatusBadRequest
 	var se *statusErr
 	if errors.As(reviewErr(err), &se) {
 		status = se.status
@@ -387,7 +391,7 @@ func (c *certRoutes) apiReviewApprove(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	acc, err := c.d.IdP.ApproveVideo(r.Context(), d, id, chk)
 	if err != nil {
-		c.s.Error(w, r, withCertStatus(w, reviewErr(err)))
+		c.s.Error(w, r, reviewErr(err))
 		return
 	}
 	writeJSON(w, r, http.StatusOK, reviewDecisionJSON{ID: id, State: store.ReviewApproved, PersonID: acc.PersonID, Level: acc.Level})
