@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/i18n/i18ntest"
 	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/store"
 )
@@ -185,4 +187,21 @@ func TestOfficeVideoReview(t *testing.T) {
 	}
 	_, b = page(t, "GET", "/office/reviews/"+olena.ID, "es", nil, op)
 	wantIn(t, "decided review", b, "Rechazada", "El documento no se lee", "ya está decidida")
+}
+
+// The video pages' own refusals are bilingual, and every reason an
+// operator may choose has a label of its own.
+func TestVideoWebErrorsAndLabels(t *testing.T) {
+	i18ntest.CheckBilingual(t, map[string]*i18n.Error{"errNoEvidence": errNoEvidence, "errReviewNotFound": errReviewNotFound},
+		regexp.MustCompile(`^[a-z]+\.[a-z_]+$`))
+	for _, code := range idp.VideoRefusalReasons() {
+		if _, ok := videoReasonLabels[code]; !ok {
+			t.Errorf("refusal reason %s has no label", code)
+		}
+	}
+	for _, kind := range idp.EvidenceKinds {
+		if _, ok := evidenceLabels[kind]; !ok {
+			t.Errorf("evidence kind %s has no label", kind)
+		}
+	}
 }
