@@ -15,8 +15,8 @@ import (
 type Video struct {
 	// Documents lists the document types whose holders may identify
 	// themselves by video (comma-separated on the command line). DNI by
-	// default: a NIE holder's documents vary too much to be judged on a
-	// screen, so they go to an office.
+	// default (empty means that too): policy sends NIE holders, whose
+	// documents vary more, to an office.
 	Documents  []string
 	PhotoMaxMB int           // largest document photo accepted
 	VideoMaxMB int           // largest selfie video accepted
@@ -50,6 +50,16 @@ func (c *Config) validateVideo(fs *pflag.FlagSet) error {
 		docs = append(docs, string(t))
 	}
 	c.Video.Documents = docs
+	// A Config built in code rather than from flags takes the defaults.
+	if c.Video.PhotoMaxMB == 0 {
+		c.Video.PhotoMaxMB = 10
+	}
+	if c.Video.VideoMaxMB == 0 {
+		c.Video.VideoMaxMB = 30
+	}
+	if c.Video.Retention == 0 {
+		c.Video.Retention = 30 * 24 * time.Hour
+	}
 	switch {
 	case c.Video.PhotoMaxMB < 1 || c.Video.PhotoMaxMB > 100:
 		return errors.New("setting --video-photo-max-mb: must be from 1 to 100")

@@ -36,7 +36,7 @@ func TestVideoSettings(t *testing.T) {
 		want string
 	}{
 		{[]string{"--video-documents", "DNI,CARNET"}, "--video-documents"},
-		{[]string{"--video-photo-max-mb", "0"}, "--video-photo-max-mb"},
+		{[]string{"--video-photo-max-mb", "-1"}, "--video-photo-max-mb"},
 		{[]string{"--video-max-mb", "1000"}, "--video-max-mb"},
 		{[]string{"--video-evidence-retention", "1h"}, "--video-evidence-retention"},
 	} {
