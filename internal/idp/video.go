@@ -93,8 +93,8 @@ var (
 			"Take the photo or the video with your phone's or your browser's camera and upload it as it is, without converting it to another format."))
 	ErrVideoTooLarge = i18n.New("video.too_large",
 		i18n.T("El fichero es demasiado grande.", "The file is too large."),
-		i18n.T("Las fotos pueden tener hasta 10 MB y el vídeo hasta 30 MB (5 a 10 segundos bastan). Haz la foto con menos resolución o un vídeo más corto.",
-			"Photos may be up to 10 MB and the video up to 30 MB (5 to 10 seconds are enough). Take the photo at a lower resolution or a shorter video."))
+		i18n.T("Mira el tamaño máximo junto a cada campo de la página de subida. Haz la foto con menos resolución o un vídeo más corto: 5 a 10 segundos bastan.",
+			"See the largest size next to each field of the upload page. Take the photo at a lower resolution or a shorter video: 5 to 10 seconds are enough."))
 	ErrVideoNotPending = i18n.New("video.not_pending",
 		i18n.T("Esta identificación por vídeo no está esperando revisión.", "This video identification is not waiting for review."),
 		i18n.T("Puede que otro operador ya la haya decidido. Vuelve a la cola de revisión.", "Another operator may already have decided it. Go back to the review queue."))
@@ -503,7 +503,7 @@ type VideoCase struct {
 	Review   store.VideoReview
 	Person   store.Person
 	Account  store.Account
-	Evidence []store.Evidence // the pieces the review holds
+	Evidence []store.Evidence // the pieces the review holds, front, back, video
 }
 
 // VideoQueue returns the reviews waiting for a decision, oldest first.
@@ -547,9 +547,12 @@ func (p *IdP) VideoCaseFor(ctx context.Context, desk ra.Desk, reviewID string) (
 	if err != nil {
 		return VideoCase{}, err
 	}
-	for _, e := range pieces {
-		if slices.Contains(v.Evidence, e.ID) {
-			c.Evidence = append(c.Evidence, e)
+	// In the order the operator compares them: front, back, video.
+	for _, kind := range EvidenceKinds {
+		for _, e := range pieces {
+			if e.Kind == kind && slices.Contains(v.Evidence, e.ID) {
+				c.Evidence = append(c.Evidence, e)
+			}
 		}
 	}
 	return c, nil

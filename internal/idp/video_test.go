@@ -305,6 +305,11 @@ func TestVideoApproveMakesAdvanced(t *testing.T) {
 	if err != nil || len(c.Evidence) != 3 || c.Account.Level != store.LevelBasic {
 		t.Fatalf("case %+v, %v", c, err)
 	}
+	for i, kind := range EvidenceKinds {
+		if c.Evidence[i].Kind != kind {
+			t.Fatalf("evidence %d is %s, want %s", i, c.Evidence[i].Kind, kind)
+		}
+	}
 	ev, data, err := e.idp.EvidenceFor(ctx, e.desk, v.ID, c.Evidence[0].ID)
 	if err != nil || int64(len(data)) != ev.Size {
 		t.Fatalf("EvidenceFor: %+v, %d bytes, %v", ev, len(data), err)

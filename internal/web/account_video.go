@@ -175,8 +175,8 @@ func waited(d time.Duration) string {
 
 type videoStatusPage struct {
 	Video     videoView
-	PhotoMax  int64 // MB
-	VideoMax  int64 // MB
+	PhotoMax  string // e.g. "10 MB"
+	VideoMax  string
 	Saved     bool
 	Submitted bool
 	Problem   *problemView
@@ -201,8 +201,16 @@ func (a *accountRoutes) showVideo(w http.ResponseWriter, r *http.Request, sess s
 	cfg := a.d.IdP.VideoSettings()
 	w.Header().Set("Permissions-Policy", cameraPolicy)
 	a.s.Render(w, r, status, "account_video_status", videoStatusPage{
-		Video: v, PhotoMax: cfg.PhotoMax >> 20, VideoMax: cfg.VideoMax >> 20, Saved: saved, Submitted: submitted, Problem: problem,
+		Video: v, PhotoMax: sizeLabel(cfg.PhotoMax), VideoMax: sizeLabel(cfg.VideoMax), Saved: saved, Submitted: submitted, Problem: problem,
 	})
+}
+
+// sizeLabel shows a size limit in MB, or in KB below one MB.
+func sizeLabel(n int64) string {
+	if n >= 1<<20 {
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	}
+	return strconv.FormatInt((n+1023)>>10, 10) + " KB"
 }
 
 // videoRefused shows a refusal on the status page, or the error page for
@@ -347,7 +355,7 @@ func (a *accountRoutes) videoSubmit(w http.ResponseWriter, r *http.Request) {
 
 var _ = addTexts(map[string]i18n.Text{
 	// The registration page's fourth way.
-	"reg.order.video":     i18n.T("O identifícate por vídeo, si tienes DNI.", "Or identify yourself by video, if you hold a DNI."),
+	"reg.order.video":     i18n.T("O identifícate por vídeo.", "Or identify yourself by video."),
 	"reg.order.video.why": i18n.T("Desde el navegador, con la cámara del móvil u ordenador: tu cuenta queda básica al momento y avanzada cuando un operador revisa las fotos y el vídeo.", "From the browser, with your phone's or computer's camera: your account is basic at once and advanced when an operator has reviewed the photos and the video."),
 	"reg.video.title":     i18n.T("Por videoidentificación", "By video identification"),
 	"reg.video.what":      i18n.T("Haces fotos de las dos caras de tu documento y un vídeo corto de tu cara. Tu cuenta queda básica en cuanto confirmas tu móvil, y avanzada cuando un operador lo revisa.", "You take photos of both sides of your document and a short video of your face. Your account is basic as soon as you confirm your mobile, and advanced once an operator has reviewed it."),
