@@ -70,6 +70,8 @@ type Config struct {
 	PKCS11PINFile    string
 	CodeTTL          time.Duration
 	CodeKeyFile      string
+
+	Video Video // registration by video identification (video.go)
 }
 
 // EnvPrefix starts the name of every environment variable llavero reads.
@@ -106,6 +108,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	fs.StringVar(&c.CertLoginURL, "cert-login-url", "", "public URL of the certificate-login origin (default: https://CERT-LISTEN)")
 	RegisterCA(fs, c)
 	fs.DurationVar(&c.CodeTTL, "application-code-ttl", 30*24*time.Hour, "how long a certificate application code is valid")
+	RegisterVideo(fs, c)
 	fs.StringVar(&c.CodeKeyFile, "code-key-file", "", "file with the secret (32+ bytes) that keys stored one-time codes; every node needs the same (default: LLAVERO_CODE_KEY, else a development key in DATA/secrets)")
 }
 
@@ -303,6 +306,9 @@ func (c *Config) Validate(fs *pflag.FlagSet) error {
 	}
 	if has("application-code-ttl") && c.CodeTTL < time.Hour {
 		return errors.New("setting --application-code-ttl: must be at least 1h (DOMAIN default 720h = 30 days)")
+	}
+	if err := c.validateVideo(fs); err != nil {
+		return err
 	}
 	if has("outbox") && !c.Outbox && c.SMTPHost == "" {
 		return errors.New("setting --outbox: cannot be off while --smtp-host is empty: emails would go nowhere")

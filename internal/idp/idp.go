@@ -55,6 +55,7 @@ type Config struct {
 	// them reaches the high level. The deployment's policy decides; the
 	// server puts the CA's TokenPolicy here.
 	HardwareTokenPolicies []x509.OID
+	Video                 VideoConfig // registration by video identification
 	// CodeKey keys the HMAC under which one-time codes are stored; every
 	// node of a deployment must share it.
 	CodeKey []byte
@@ -126,12 +127,18 @@ func (p *IdP) record(ctx context.Context, tx store.Tx, actor, action, subject, o
 }
 
 // Run does the IdP's periodic housekeeping until ctx ends: expired
-// sessions are deleted, so the table holds only live ones. Safe on several
-// nodes at once.
+// sessions are deleted, so the table holds only live ones, and the bytes of
+// video evidence go once their retention after the decision has passed.
+// Safe on several nodes at once.
 func (p *IdP) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if n, err := p.PurgeVideoEvidence(ctx); err != nil && ctx.Err() == nil {
+			p.log.Error("video evidence not purged", "err", err)
+		} else if n > 0 {
+			p.log.Info("video evidence purged", "pieces", n)
+		}
 		if n, err := p.st.DeleteExpiredSessions(ctx, p.now()); err != nil && ctx.Err() == nil {
 			p.log.Error("expired sessions not purged", "err", err)
 		} else if n > 0 {

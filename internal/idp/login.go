@@ -95,6 +95,13 @@ func (p *IdP) sendCode(ctx context.Context, personID, purpose string, lang i18n.
 	if acc.Mobile == "" {
 		return CodeSent{}, ErrNoMobile
 	}
+	return p.sendCodeTo(ctx, personID, purpose, acc.Mobile, lang)
+}
+
+// sendCodeTo sends a one-time code by SMS to mobile, within the
+// per-person hourly limit. Registration by video sends it to the number
+// being registered, before any account holds it.
+func (p *IdP) sendCodeTo(ctx context.Context, personID, purpose, mobile string, lang i18n.Lang) (CodeSent, error) {
 	now := p.clock()
 	code, err := otp.NewPIN(p.rand)
 	if err != nil {
@@ -105,7 +112,7 @@ func (p *IdP) sendCode(ctx context.Context, personID, purpose string, lang i18n.
 		return CodeSent{}, err
 	}
 	oc := store.OneTimeCode{ID: id, PersonID: personID, Purpose: purpose, CodeHash: otp.Hash(p.cfg.CodeKey, purpose, personID, code),
-		Channel: "sms", Destination: acc.Mobile, CreatedAt: now, ExpiresAt: now.Add(p.cfg.PINTTL)}
+		Channel: "sms", Destination: mobile, CreatedAt: now, ExpiresAt: now.Add(p.cfg.PINTTL)}
 	// The send counter and the code commit together: one commit, and a
 	// code exists only if it was counted.
 	over := false
@@ -129,10 +136,10 @@ func (p *IdP) sendCode(ctx context.Context, personID, purpose string, lang i18n.
 	body := i18n.Tf("llavero: tu código es %s. Caduca en %d minutos. No se lo digas a nadie: nadie de la administración te lo pedirá.",
 		"llavero: your code is %s. It expires in %d minutes. Do not tell anyone: nobody from the administration will ask for it.",
 		code, int(p.cfg.PINTTL.Minutes()))
-	if _, err := p.notify.SMS(ctx, acc.Mobile, personID, lang, body.In(lang)); err != nil {
+	if _, err := p.notify.SMS(ctx, mobile, personID, lang, body.In(lang)); err != nil {
 		return CodeSent{}, err
 	}
-	ph, _ := identity.ParsePhone(acc.Mobile, identity.PhoneOptions{AllowForeign: true})
+	ph, _ := identity.ParsePhone(mobile, identity.PhoneOptions{AllowForeign: true})
 	return CodeSent{CodeID: id, MaskedPhone: ph.Masked(), ExpiresAt: oc.ExpiresAt}, nil
 }
 
@@ -146,6 +153,15 @@ func (p *IdP) VerifyPIN(ctx context.Context, codeID, pin string) (Authenticated,
 // A success is the login by method: the code is spent and the login
 // recorded in one transaction, one commit on every login's hot path.
 func (p *IdP) useCode(ctx context.Context, codeID, purpose, typed, method string) (Authenticated, error) {
+	return p.useCodeThen(ctx, codeID, purpose, typed, func(tx store.Tx, oc store.OneTimeCode) (Authenticated, error) {
+		return p.recordLogin(ctx, tx, oc.PersonID, method)
+	})
+}
+
+// useCodeThen is useCode with what a right code leads to given as then,
+// which runs in the transaction that spends the code: registration by
+// video creates the account there.
+func (p *IdP) useCodeThen(ctx context.Context, codeID, purpose, typed string, then func(tx store.Tx, oc store.OneTimeCode) (Authenticated, error)) (Authenticated, error) {
 	digits, err := otp.ParsePIN(typed)
 	if err != nil {
 		return Authenticated{}, err
@@ -187,7 +203,7 @@ func (p *IdP) useCode(ctx context.Context, codeID, purpose, typed, method string
 		if verdict != nil {
 			return nil
 		}
-		who, err = p.recordLogin(ctx, tx, oc.PersonID, method)
+		who, err = then(tx, oc)
 		return err
 	})
 	if err != nil {

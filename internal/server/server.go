@@ -80,7 +80,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		p.Close()
 		return nil, err
 	}
-	icfg := idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones}
+	icfg := idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones,
+		Video: idp.VideoConfig{Documents: cfg.Video.Documents, PhotoMax: int64(cfg.Video.PhotoMaxMB) << 20, VideoMax: int64(cfg.Video.VideoMaxMB) << 20, Retention: cfg.Video.Retention}}
 	if cfg.TokenCertificatesHigh {
 		icfg.HardwareTokenPolicies = []x509.OID{p.CA.TokenPolicy()}
 	}

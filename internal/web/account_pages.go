@@ -51,6 +51,7 @@ type accountPage struct {
 	CanSetPassword bool
 	PasswordSaved  bool
 	Problem        *problemView
+	Video          videoView // the video identification, if any (account_video.go)
 }
 
 // canSetPassword: the session proved possession of the mobile (an SMS
@@ -94,6 +95,10 @@ func (a *accountRoutes) showAccount(w http.ResponseWriter, r *http.Request, sess
 		CanSetPassword: canSetPassword(sess),
 		PasswordSaved:  r.URL.Query().Get("saved") != "",
 		Problem:        problem,
+	}
+	if pg.Video, err = a.videoViewOf(r, sess.PersonID); err != nil {
+		a.s.Error(w, r, err)
+		return
 	}
 	for _, e := range events {
 		pg.Events = append(pg.Events, eventView{

@@ -34,6 +34,7 @@ func (c *certRoutes) mountOfficeAccounts() {
 	s.Handle("POST /api/v1/office/accounts", http.HandlerFunc(c.apiRegisterAccount))
 	s.Handle("POST /office/account", http.HandlerFunc(c.consoleRegisterAccount))
 	s.Handle("GET /office/account", http.HandlerFunc(backToConsole))
+	c.mountOfficeVideo()
 }
 
 // deskAccount is the person's account as the case page shows it.
