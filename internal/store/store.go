@@ -118,6 +118,7 @@ type Tx interface {
 	CertTx
 	AccountTx
 	OIDCTx
+	AppLoginTx
 
 	// GetPerson returns the registry entry for a canonical identifier.
 	GetPerson(ctx context.Context, id string) (Person, error)
