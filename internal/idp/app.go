@@ -185,6 +185,16 @@ func (u *waUser) WebAuthnName() string                       { return u.name }
 func (u *waUser) WebAuthnDisplayName() string                { return u.name }
 func (u *waUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
+// CanRegisterDevice reports whether a session at sessionACR may register
+// a phone for personID, so a page can offer the button or say why not.
+func (p *IdP) CanRegisterDevice(ctx context.Context, personID, sessionACR string) bool {
+	if p.wa == nil {
+		return false
+	}
+	acc, err := p.st.GetAccount(ctx, personID)
+	return err == nil && loa.Meets(sessionACR, appLevel(acc))
+}
+
 // DeviceRegistration is a passkey registration begun: the page passes
 // Options to navigator.credentials.create and posts the answer back with
 // CeremonyID.

@@ -78,6 +78,7 @@ func (s *Server) MountAccounts(d AccountDeps) {
 	s.Handle("POST /account/register/request-letter", http.HandlerFunc(a.requestLetter))
 	s.Handle("GET /account/register/letter", http.HandlerFunc(a.letterForm))
 	s.Handle("POST /account/register/letter", http.HandlerFunc(a.letterRegister))
+	a.mountApp()
 }
 
 // AccountCertLoginHandler adds registration with a certificate
