@@ -185,6 +185,9 @@ func (u *waUser) WebAuthnName() string                       { return u.name }
 func (u *waUser) WebAuthnDisplayName() string                { return u.name }
 func (u *waUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
+// AppLoginOn reports whether the deployment offers the app login.
+func (p *IdP) AppLoginOn() bool { return p.wa != nil }
+
 // CanRegisterDevice reports whether a session at sessionACR may register
 // a phone for personID, so a page can offer the button or say why not.
 func (p *IdP) CanRegisterDevice(ctx context.Context, personID, sessionACR string) bool {

@@ -79,7 +79,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		p.Close()
 		return nil, err
 	}
-	if p.IdP, err = idp.New(st, p.Notifier, p.RA, idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones}, nil, nil, log); err != nil {
+	icfg := idp.Config{CodeKey: key, AllowForeignPhones: cfg.AllowForeignPhones}
+	icfg.WebAuthnRPID, icfg.WebAuthnOrigins = webAuthnParty(cfg.PublicURL, log)
+	if p.IdP, err = idp.New(st, p.Notifier, p.RA, icfg, nil, nil, log); err != nil {
 		p.Close()
 		return nil, err
 	}

@@ -110,12 +110,12 @@ func (a *accountRoutes) appLoginPage(w http.ResponseWriter, r *http.Request) {
 	token := base64.RawURLEncoding.EncodeToString(b[:])
 	ch, err := a.d.IdP.StartAppLogin(r.Context(), sessionID(token), a.officeName(r, next))
 	if err != nil {
-		p, status, ok := a.refusal(w, r, err)
+		p, _, ok := a.refusal(w, r, err)
 		if !ok {
 			return
 		}
 		pg.Problem = p
-		a.s.Render(w, r, status, "login_app", pg)
+		a.s.Render(w, r, appStatusCode(err), "login_app", pg)
 		return
 	}
 	setAppCookie(w, r, token, int(qrlogin.Lifetime/time.Second)+60)

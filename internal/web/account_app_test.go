@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -405,4 +406,47 @@ func TestAppOfficeNameFromTheOIDCRequest(t *testing.T) {
 	if got := (&accountRoutes{s: &Server{publicURL: testPublicURL}}).scanBase(httptest.NewRequest("GET", "/", nil)); got != testPublicURL+"/app/scan#" {
 		t.Errorf("scanBase = %q", got)
 	}
+}
+
+func TestAppLoginOffWithoutARelyingParty(t *testing.T) {
+	e := newAccEnv(t)
+	b := e.browser("en")
+	if _, body := b.get("/login"); strings.Contains(body, "/login/app") {
+		t.Error("the login page offers the app login on an installation without it")
+	}
+	resp, body := b.get("/login/app")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "app.off") || !strings.Contains(body, "PIN by SMS") {
+		t.Fatalf("/login/app with the app off: %d %s", resp.StatusCode, body)
+	}
+}
+
+// BenchmarkAppQRImage is the login page's image endpoint under parallel
+// load: every open QR page fetches one a second. Each request reads the
+// challenge, checks the binding, MACs the payload and draws the SVG.
+func BenchmarkAppQRImage(b *testing.B) {
+	e := newAppEnv(b)
+	desktop := e.browser("es")
+	desktop.t = b
+	id, _, _ := openAppLogin(b, desktop, "")
+	bind := desktop.cookieNamed(appCookie)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	url := e.accounts.URL + "/login/app/qr.svg?id=" + id
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", url, nil)
+			req.AddCookie(bind)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || n < 1000 {
+				b.Errorf("QR image: %d, %d bytes", resp.StatusCode, n)
+				return
+			}
+		}
+	})
 }
