@@ -627,30 +627,10 @@ func (p *IdP) Confirm(ctx context.Context, challengeID string, assertion []byte)
 	count := parsed.Response.AuthenticatorData.Counter
 	var verdict error
 	err = p.st.InTx(ctx, func(tx store.Tx) error {
-		// The device first: a clone is blocked even when the challenge
-		// could not be approved any more.
-		if _, err := tx.UpdateDevice(ctx, dev.ID, func(d *store.Device) error {
-			switch {
-			case d.Disabled:
-				verdict = ErrAppDeviceDisabled
-			case cloned(d.SignCount, count):
-				verdict = ErrAppDeviceCloned
-				d.Disabled = true
-			default:
-				d.SignCount, d.LastUsedAt = count, now
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		switch verdict {
-		case nil:
-		case ErrAppDeviceCloned:
-			return p.record(ctx, tx, "citizen:"+dev.PersonID, "app.device_cloned", dev.PersonID, audit.Refused,
-				map[string]any{"device": dev.ID, "stored_count": dev.SignCount, "count": count})
-		default:
-			return errRollback
-		}
+		// The challenge first: an assertion answers one ceremony, which
+		// approval consumes, so a replayed or double-posted assertion
+		// stops here and never reaches the counter check below (where it
+		// would look like a clone).
 		if _, err := tx.UpdateQRChallenge(ctx, challengeID, func(c *store.QRChallenge) error {
 			switch {
 			case c.State != store.QRPending:
@@ -671,17 +651,52 @@ func (p *IdP) Confirm(ctx context.Context, challengeID string, assertion []byte)
 		if verdict != nil {
 			return errRollback
 		}
+		if _, err := tx.UpdateDevice(ctx, dev.ID, func(d *store.Device) error {
+			switch {
+			case d.Disabled:
+				verdict = ErrAppDeviceDisabled
+			case cloned(d.SignCount, count):
+				verdict = ErrAppDeviceCloned
+			default:
+				d.SignCount, d.LastUsedAt = count, now
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if verdict != nil {
+			return errRollback
+		}
 		return p.record(ctx, tx, "citizen:"+dev.PersonID, "app.login_approve", dev.PersonID, audit.OK,
 			map[string]any{"challenge": challengeID, "device": dev.ID, "office": row.ClientName})
 	})
 	if err != nil && !errors.Is(err, errRollback) {
 		return err
 	}
+	if verdict == ErrAppDeviceCloned {
+		if err := p.blockClone(ctx, dev, count); err != nil {
+			return err
+		}
+	}
 	if verdict != nil {
 		p.loginEvent(ctx, dev.PersonID, loa.MethodApp, "", audit.Refused, i18n.CodeOf(verdict))
 		return verdict
 	}
 	return nil
+}
+
+// blockClone disables a device whose signature counter did not move
+// forward: two authenticators hold its key. The person registers the
+// phone again after logging in another way.
+func (p *IdP) blockClone(ctx context.Context, dev store.Device, count uint32) error {
+	return p.st.InTx(ctx, func(tx store.Tx) error {
+		d, err := tx.UpdateDevice(ctx, dev.ID, func(d *store.Device) error { d.Disabled = true; return nil })
+		if err != nil {
+			return err
+		}
+		return p.record(ctx, tx, "citizen:"+dev.PersonID, "app.device_cloned", dev.PersonID, audit.Refused,
+			map[string]any{"device": dev.ID, "stored_count": d.SignCount, "count": count})
+	})
 }
 
 // Refuse records that the person, shown the office and check digits on

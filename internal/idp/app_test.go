@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -552,5 +553,49 @@ func TestAppErrorsListedAndBilingual(t *testing.T) {
 	}
 	if !errors.Is(ErrAppDecided.Wrap(errors.New("x")), ErrAppDecided) {
 		t.Error("wrapped app errors no longer match their template")
+	}
+}
+
+// TestAppDoublePostedAssertion: the page's confirmation posted twice at
+// once (a double tap, a retry) approves once and does not look like a
+// cloned key: the device stays active.
+func TestAppDoublePostedAssertion(t *testing.T) {
+	e := newAppEnv(t)
+	ctx := context.Background()
+	e.appAccount("X1234567L", store.LevelAdvanced)
+	a := e.enrol("X1234567L", loa.Substantial)
+	b := browser("a")
+	ch, _ := e.idp.StartAppLogin(ctx, b, "Sede")
+	payload, _ := e.idp.AppPayload(ctx, ch.ID, b)
+	sc, err := e.idp.Scan(ctx, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := a.Get(sc.Options)
+	errs := make(chan error, 4)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { errs <- e.idp.Confirm(ctx, ch.ID, resp) })
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		switch i18n.CodeOf(err) {
+		case "":
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok++
+		case "app.decided":
+		default:
+			t.Errorf("concurrent confirmation: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d confirmations succeeded, want 1", ok)
+	}
+	if d, _ := e.idp.Devices(ctx, "X1234567L"); len(d) != 1 {
+		t.Errorf("the device was blocked by a double post: %+v", d)
 	}
 }
