@@ -192,7 +192,9 @@
     });
   }
 
-  // "My llavero" > phone app: register this phone's passkey.
+  // "My llavero" > phone app: register this phone's passkey. The options
+  // are fetched ahead, so that the button's click itself calls
+  // navigator.credentials.create: Safari wants the user's gesture there.
   function registerPage(root) {
     root.hidden = false;
     var d = root.dataset;
@@ -204,28 +206,45 @@
       status.textContent = d.msgUnsupported;
       return;
     }
+    var begun = null, at = 0;
+    function begin() {
+      return post('/api/v1/app/devices/begin', {}).then(function (res) {
+        if (!res.ok) { throw res; }
+        begun = res.body;
+        at = Date.now();
+        return begun;
+      });
+    }
+    // A ceremony lasts five minutes on the server; four leave a margin.
+    function fresh() { return begun && Date.now() - at < 4 * 60 * 1000; }
+    begin().catch(function () { begun = null; });
+
+    function fail(e) {
+      button.disabled = false;
+      begun = null;
+      begin().catch(function () { begun = null; });
+      if (e && e.body) {
+        status.textContent = problem(e.body);
+      } else {
+        status.textContent = (e && e.name === 'TypeError') ? d.msgFailed : d.msgCancel;
+      }
+    }
     button.addEventListener('click', function () {
       button.disabled = true;
       status.textContent = d.msgWorking;
+      var ready = fresh() ? Promise.resolve(begun) : begin();
       var ceremony = '';
-      post('/api/v1/app/devices/begin', {}).then(function (res) {
-        if (!res.ok) { throw res; }
-        ceremony = res.body.ceremony;
-        return navigator.credentials.create(creationOptions(res.body.options));
+      ready.then(function (b) {
+        ceremony = b.ceremony;
+        begun = null;
+        return navigator.credentials.create(creationOptions(JSON.parse(JSON.stringify(b.options))));
       }).then(function (cred) {
         return post('/api/v1/app/devices/finish', { ceremony: ceremony, name: name.value, credential: credentialJSON(cred) });
       }).then(function (res) {
         if (!res.ok) { throw res; }
         status.textContent = d.msgRegistered;
         setTimeout(function () { window.location.assign('/account/app'); }, 2000);
-      }).catch(function (e) {
-        button.disabled = false;
-        if (e && e.body) {
-          status.textContent = problem(e.body);
-        } else {
-          status.textContent = (e && e.name === 'TypeError') ? d.msgFailed : d.msgCancel;
-        }
-      });
+      }).catch(fail);
     });
   }
 
