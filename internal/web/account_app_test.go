@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/i18n/i18ntest"
 	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/idp/passkeytest"
 	"github.com/llavero/llavero/internal/idp/password"
@@ -449,4 +451,11 @@ func BenchmarkAppQRImage(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestAppWebErrorsAreBilingual(t *testing.T) {
+	i18ntest.CheckBilingual(t, map[string]*i18n.Error{"errAppNeedsSession": errAppNeedsSession}, regexp.MustCompile(`^app\.[a-z_]+$`))
+	if errAppNeedsSession.Msg.ES == errAppNeedsSession.Msg.EN || errAppNeedsSession.Next.ES == errAppNeedsSession.Next.EN {
+		t.Error("errAppNeedsSession is not translated")
+	}
 }
