@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/llavero/llavero/internal/audit"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp/otp"
@@ -59,6 +61,12 @@ type Config struct {
 	// CodeKey keys the HMAC under which one-time codes are stored; every
 	// node of a deployment must share it.
 	CodeKey []byte
+	// WebAuthnRPID is the relying-party ID of the app's passkeys: the
+	// public URL's host. Empty turns the app login off.
+	WebAuthnRPID string
+	// WebAuthnOrigins are the origins whose pages may register and use
+	// the passkeys: the public URL's.
+	WebAuthnOrigins []string
 }
 
 // IdP is the identity provider core.
@@ -71,6 +79,7 @@ type IdP struct {
 	now    func() time.Time
 	rand   io.Reader
 	log    *slog.Logger
+	wa     *webauthn.WebAuthn
 
 	dummyOnce sync.Once
 	dummy     string
@@ -108,7 +117,11 @@ func New(st store.Store, n Notifier, certs CertificateHolder, cfg Config, now fu
 	if log == nil {
 		log = slog.Default()
 	}
-	return &IdP{st: st, notify: n, certs: certs, audit: audit.New(now, rnd), cfg: cfg, now: now, rand: rnd, log: log}, nil
+	wa, err := newWebAuthn(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("idp: app login: %w", err)
+	}
+	return &IdP{st: st, notify: n, certs: certs, audit: audit.New(now, rnd), cfg: cfg, now: now, rand: rnd, log: log, wa: wa}, nil
 }
 
 func (p *IdP) clock() time.Time { return p.now().UTC().Truncate(time.Microsecond) }
@@ -127,9 +140,9 @@ func (p *IdP) record(ctx context.Context, tx store.Tx, actor, action, subject, o
 }
 
 // Run does the IdP's periodic housekeeping until ctx ends: expired
-// sessions are deleted, so the table holds only live ones, and the bytes of
-// video evidence go once their retention after the decision has passed.
-// Safe on several nodes at once.
+// sessions, QR challenges and passkey ceremonies are deleted, so the tables
+// hold only live ones, and the bytes of video evidence go once their
+// retention after the decision has passed. Safe on several nodes at once.
 func (p *IdP) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -143,6 +156,11 @@ func (p *IdP) Run(ctx context.Context, every time.Duration) {
 			p.log.Error("expired sessions not purged", "err", err)
 		} else if n > 0 {
 			p.log.Debug("expired sessions purged", "count", n)
+		}
+		if n, err := p.st.DeleteExpiredAppLogins(ctx, p.now()); err != nil && ctx.Err() == nil {
+			p.log.Error("expired app logins not purged", "err", err)
+		} else if n > 0 {
+			p.log.Debug("expired app logins purged", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -85,6 +85,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if cfg.TokenCertificatesHigh {
 		icfg.HardwareTokenPolicies = []x509.OID{p.CA.TokenPolicy()}
 	}
+	icfg.WebAuthnRPID, icfg.WebAuthnOrigins = webAuthnParty(cfg.PublicURL, log)
 	if p.IdP, err = idp.New(st, p.Notifier, p.RA, icfg, nil, nil, log); err != nil {
 		p.Close()
 		return nil, err

@@ -119,6 +119,7 @@ type Tx interface {
 	AccountTx
 	OIDCTx
 	EvidenceTx
+	AppLoginTx
 
 	// GetPerson returns the registry entry for a canonical identifier.
 	GetPerson(ctx context.Context, id string) (Person, error)

@@ -79,6 +79,7 @@ func (s *Server) MountAccounts(d AccountDeps) {
 	s.Handle("GET /account/register/letter", http.HandlerFunc(a.letterForm))
 	s.Handle("POST /account/register/letter", http.HandlerFunc(a.letterRegister))
 	a.mountVideo()
+	a.mountApp()
 }
 
 // AccountCertLoginHandler adds registration with a certificate

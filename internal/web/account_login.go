@@ -28,6 +28,7 @@ type loginChoicePage struct {
 	// CertLogin is where "log in with your certificate" starts, on the
 	// certificate origin; "" when the installation has none.
 	CertLogin string
+	App       bool // the app login is on
 }
 
 type pinFormPage struct {
@@ -66,6 +67,7 @@ func wantsSubstantial(acr string) bool {
 func (a *accountRoutes) loginChoice(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pg := loginChoicePage{Next: safeNext(q.Get("next")), ACR: q.Get("acr"), Bye: q.Get("bye") != ""}
+	pg.App = a.d.IdP.AppLoginOn()
 	if a.d.CertLoginURL != "" {
 		// Through the main origin first, which binds the login to this
 		// browser (see certLoginBegin).

@@ -143,6 +143,9 @@ func (o *oidcRoutes) tooLow(w http.ResponseWriter, r *http.Request, lr oidc.Logi
 			}
 		}
 	}
+	if devs, err := o.a.d.IdP.Devices(ctx, sess.PersonID); err == nil {
+		st.HasDevice = len(devs) > 0
+	}
 	pg.WaysUp = loa.WaysUp(st, lr.NeedACR)
 	// Ask only for what is missing: a password session of an advanced
 	// account reaches substantial with the SMS code alone.

@@ -105,6 +105,12 @@ var cases = []struct {
 	{"OIDCRefreshRotationOnce", testOIDCRefreshRotationOnce},
 	{"OIDCDeleteExpired", testOIDCDeleteExpired},
 	{"OIDCKeys", testOIDCKeys},
+
+	// The app login (applogin.go).
+	{"QRChallengeRoundTrip", testQRChallengeRoundTrip},
+	{"QRChallengeDecidedOnce", testQRChallengeDecidedOnce},
+	{"PasskeyCeremonyDeleteOnce", testPasskeyCeremonyDeleteOnce},
+	{"AppLoginDeleteExpired", testAppLoginDeleteExpired},
 }
 
 var errBoom = errors.New("boom")
