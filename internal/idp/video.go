@@ -416,7 +416,7 @@ func (p *IdP) SubmitVideo(ctx context.Context, personID string) (store.VideoRevi
 					return ErrVideoIncomplete
 				}
 			}
-			r.State = store.ReviewPending
+			r.State, r.SubmittedAt = store.ReviewPending, p.clock()
 			return nil
 		})
 		if err != nil {

@@ -122,11 +122,14 @@ const (
 // VideoReview is a video identification waiting for (or past) an
 // operator's decision.
 type VideoReview struct {
-	ID            string
-	PersonID      string   // a registry entry
-	State         string   // Review*
-	Evidence      []string // paths of the uploaded photos and video
-	CreatedAt     time.Time
+	ID        string
+	PersonID  string   // a registry entry
+	State     string   // Review*
+	Evidence  []string // paths of the uploaded photos and video
+	CreatedAt time.Time
+	// SubmittedAt is when the review entered the queue (state pending);
+	// zero while a draft. The queue is ordered by it.
+	SubmittedAt   time.Time
 	DecidedAt     time.Time
 	OperatorID    string
 	RefusalReason string
@@ -216,4 +219,13 @@ type AccountTx interface {
 	// ListClients returns every client, by ID.
 	ListClients(ctx context.Context) ([]Client, error)
 	UpdateClient(ctx context.Context, id string, fn func(*Client) error) (Client, error)
+}
+
+// Queued is when the review entered the queue: SubmittedAt, or CreatedAt
+// for a review stored before submission times were kept.
+func (v VideoReview) Queued() time.Time {
+	if v.SubmittedAt.IsZero() {
+		return v.CreatedAt
+	}
+	return v.SubmittedAt
 }

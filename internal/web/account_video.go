@@ -146,7 +146,7 @@ func (a *accountRoutes) videoViewOf(r *http.Request, personID string) (videoView
 		}
 	case store.ReviewPending:
 		v.Pending, v.Position = true, st.Position
-		v.Waiting = waited(a.now().Sub(st.Review.CreatedAt))
+		v.Waiting = waited(a.now().Sub(st.Review.Queued()))
 	case store.ReviewApproved:
 		v.Approved = true
 	case store.ReviewRefused:

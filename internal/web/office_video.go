@@ -98,7 +98,7 @@ func (c *certRoutes) consoleReviews(w http.ResponseWriter, r *http.Request) {
 	for _, k := range q {
 		page.Items = append(page.Items, queueItem{
 			ID: k.Review.ID, Name: registry.FullName(k.Person), PersonID: k.Person.ID, DocType: k.Person.DocumentType,
-			Created: k.Review.CreatedAt.Format("2006-01-02 15:04") + " UTC", Waiting: waited(now.Sub(k.Review.CreatedAt)),
+			Created: k.Review.Queued().Format("2006-01-02 15:04") + " UTC", Waiting: waited(now.Sub(k.Review.Queued())),
 		})
 	}
 	c.s.Render(w, r, http.StatusOK, "office_reviews", page)
@@ -169,7 +169,7 @@ func (c *certRoutes) reviewPageOf(r *http.Request, d ra.Desk, id string) (review
 		Person: personView{ID: p.ID, Name: registry.FullName(p), DocType: docTypeLabel(p.DocumentType),
 			DocNumber: p.DocumentNumber, DocExpiry: date(p.DocumentExpiry), City: p.City},
 		Account:  deskAccount{Exists: k.Account.PersonID != "", Level: levelLabel(k.Account.Level), Advanced: k.Account.Level == store.LevelAdvanced, Mobile: masked(k.Account.Mobile)},
-		Created:  k.Review.CreatedAt.Format("2006-01-02 15:04") + " UTC",
+		Created:  k.Review.Queued().Format("2006-01-02 15:04") + " UTC",
 		DocTypes: docTypeLabels,
 		Reasons:  videoReasonOptions(),
 	}

@@ -443,12 +443,13 @@ func (o ops) UpdateDevice(ctx context.Context, id string, fn func(*store.Device)
 // Video reviews.
 
 var videoReviews = newTable("video_reviews",
-	[]string{"id", "person_id", "state", "evidence", "created_at", "decided_at", "operator_id", "refusal_reason"},
+	[]string{"id", "person_id", "state", "evidence", "created_at", "decided_at", "operator_id", "refusal_reason", "submitted_at"},
 	[]string{"created_at"},
-	[]string{"state", "created_at", "id"})
+	[]string{"state", "created_at", "id"},
+	[]string{"state", "submitted_at", "id"})
 
 func normVideoReview(v *store.VideoReview) {
-	v.CreatedAt, v.DecidedAt = Timestamp(v.CreatedAt), Timestamp(v.DecidedAt)
+	v.CreatedAt, v.DecidedAt, v.SubmittedAt = Timestamp(v.CreatedAt), Timestamp(v.DecidedAt), Timestamp(v.SubmittedAt)
 	if v.Evidence == nil {
 		v.Evidence = []string{}
 	}
@@ -461,12 +462,14 @@ func videoReviewArgs(d *Dialect, v *store.VideoReview) ([]any, error) {
 	}
 	return []any{
 		v.ID, v.PersonID, v.State, evidence, d.Time(v.CreatedAt), optTime(d, v.DecidedAt), v.OperatorID, v.RefusalReason,
+		optTime(d, v.SubmittedAt),
 	}, nil
 }
 
 func scanVideoReview(r scanner, v *store.VideoReview) error {
 	return r.Scan(
 		&v.ID, &v.PersonID, &v.State, listCol{&v.Evidence}, timeCol{&v.CreatedAt}, timeCol{&v.DecidedAt}, &v.OperatorID, &v.RefusalReason,
+		timeCol{&v.SubmittedAt},
 	)
 }
 
@@ -491,11 +494,13 @@ func (o ops) GetVideoReview(ctx context.Context, id string) (store.VideoReview, 
 	return v, nil
 }
 
-// The review queue in one state reads the index video_reviews_queue in
-// order; every state at once is a sort, of a table that stays small.
+// The review queue in one state reads the index video_reviews_queued in
+// order: first come (into the queue), first served, a review never queued
+// counting from its creation. Every state at once is a sort, of a table
+// that stays small.
 var (
-	listVideoReviews        = static(videoReviews.from + " ORDER BY created_at, id LIMIT $1")
-	listVideoReviewsInState = static(videoReviews.from + " WHERE state = $1 ORDER BY created_at, id LIMIT $2")
+	listVideoReviews        = static(videoReviews.from + " ORDER BY COALESCE(submitted_at, created_at), id LIMIT $1")
+	listVideoReviewsInState = static(videoReviews.from + " WHERE state = $1 ORDER BY COALESCE(submitted_at, created_at), id LIMIT $2")
 )
 
 func (o ops) ListVideoReviews(ctx context.Context, state string, limit int) ([]store.VideoReview, error) {

@@ -32,7 +32,8 @@ var (
 	listPersonVideoReviews = static(videoReviews.from + " WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
 	videoQueuePosition     = static("SELECT count(*) FROM video_reviews q JOIN video_reviews v ON v.id = $1 " +
 		"WHERE v.state = '" + store.ReviewPending + "' AND q.state = '" + store.ReviewPending + "' " +
-		"AND (q.created_at < v.created_at OR (q.created_at = v.created_at AND q.id <= v.id))")
+		"AND (COALESCE(q.submitted_at, q.created_at) < COALESCE(v.submitted_at, v.created_at) OR " +
+		"(COALESCE(q.submitted_at, q.created_at) = COALESCE(v.submitted_at, v.created_at) AND q.id <= v.id))")
 )
 
 func scanEvidence(r scanner, e *store.Evidence) error {

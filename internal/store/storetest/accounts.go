@@ -951,7 +951,7 @@ func review(id, personID, state string, created time.Time) store.VideoReview {
 }
 
 func normReview(v store.VideoReview) store.VideoReview {
-	v.CreatedAt, v.DecidedAt = want(v.CreatedAt), want(v.DecidedAt)
+	v.CreatedAt, v.DecidedAt, v.SubmittedAt = want(v.CreatedAt), want(v.DecidedAt), want(v.SubmittedAt)
 	if v.Evidence == nil {
 		v.Evidence = []string{}
 	}
@@ -984,6 +984,13 @@ func testVideoReviewQueueOldestFirst(t *testing.T, s store.Store) {
 	refused.DecidedAt, refused.OperatorID, refused.RefusalReason = at(m), "op-1", "face.mismatch"
 	noEvidence := review("v6", ids[1], store.ReviewPending, at(5*m))
 	noEvidence.Evidence = nil
+	// A draft opened first but sent last queues behind everyone sent
+	// before it: the queue counts from submission.
+	late := review("v7", ids[0], store.ReviewPending, at(-2*m))
+	late.SubmittedAt = at(6 * m)
+	// One opened later but sent at the very start is served first.
+	early := review("v8", ids[1], store.ReviewPending, at(4*m))
+	early.SubmittedAt = at(-3 * m)
 	// Inserted out of order; v2 and v3 share their creation time, so the ID
 	// breaks the tie, ascending.
 	all := []store.VideoReview{
@@ -993,6 +1000,8 @@ func testVideoReviewQueueOldestFirst(t *testing.T, s store.Store) {
 		review("v4", ids[1], store.ReviewApproved, at(3*m)),
 		review("v2", ids[1], store.ReviewPending, at(2*m)),
 		noEvidence,
+		late,
+		early,
 	}
 	for _, v := range all {
 		mustCreateVideoReview(t, s, v)
@@ -1008,11 +1017,11 @@ func testVideoReviewQueueOldestFirst(t *testing.T, s store.Store) {
 			t.Errorf("ListVideoReviews(%q, %d) = %v, %v; want %v", state, limit, reviewIDs(got), err, w)
 		}
 	}
-	queue(store.ReviewPending, 0, "v1", "v2", "v3", "v6")
-	queue(store.ReviewPending, 2, "v1", "v2")
+	queue(store.ReviewPending, 0, "v8", "v1", "v2", "v3", "v6", "v7")
+	queue(store.ReviewPending, 2, "v8", "v1")
 	queue(store.ReviewRefused, 0, "v5")
-	queue("", 0, "v5", "v1", "v2", "v3", "v4", "v6")
-	queue("", 3, "v5", "v1", "v2")
+	queue("", 0, "v8", "v5", "v1", "v2", "v3", "v4", "v6", "v7")
+	queue("", 3, "v8", "v5", "v1")
 	queue("unknown", 0)
 
 	// The operator's decision takes the review out of the queue.
@@ -1028,7 +1037,7 @@ func testVideoReviewQueueOldestFirst(t *testing.T, s store.Store) {
 		len(got.Evidence) != 2 || got.Evidence[1] != "/var/lib/llavero/video/v1/extra.jpg" {
 		t.Errorf("UpdateVideoReview returned %+v; stored %+v, %v", got, stored, err)
 	}
-	queue(store.ReviewPending, 0, "v2", "v3", "v6")
+	queue(store.ReviewPending, 0, "v8", "v2", "v3", "v6", "v7")
 	queue(store.ReviewApproved, 0, "v1", "v4")
 
 	if err := s.CreateVideoReview(ctx, review("v1", ids[0], store.ReviewPending, at(0))); !errors.Is(err, store.ErrConflict) {
