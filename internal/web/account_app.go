@@ -74,14 +74,8 @@ func setAppCookie(w http.ResponseWriter, r *http.Request, value string, maxAge i
 // officeName is the name of the relying party a login is for, when next
 // continues an OpenID request; llavero itself otherwise.
 func (a *accountRoutes) officeName(r *http.Request, next string) string {
-	u, err := url.Parse(next)
-	if err == nil && u.Path == ContinuePath {
-		ctx := r.Context()
-		if ar, err := a.d.Store.GetAuthRequest(ctx, u.Query().Get("req")); err == nil {
-			if c, err := a.d.Store.GetClient(ctx, ar.ClientID); err == nil && c.Name != "" {
-				return c.Name
-			}
-		}
+	if c, ok := a.signInClient(r.Context(), next); ok && c.Name != "" {
+		return c.Name
 	}
 	return "llavero"
 }

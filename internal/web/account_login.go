@@ -6,6 +6,7 @@ import (
 
 	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/idp/loa"
+	"github.com/llavero/llavero/internal/store"
 )
 
 // The login pages. Each step is a plain form; what one step hands to the
@@ -25,6 +26,9 @@ type loginChoicePage struct {
 	Next string
 	ACR  string
 	Bye  bool // just logged out
+	// PIN and Password are offered unless the relying party of this
+	// sign-in accepts other methods only (Only says so on the page).
+	PIN, Password, Only bool
 	// CertLogin is where "log in with your certificate" starts, on the
 	// certificate origin; "" when the installation has none.
 	CertLogin string
@@ -66,9 +70,18 @@ func wantsSubstantial(acr string) bool {
 
 func (a *accountRoutes) loginChoice(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	pg := loginChoicePage{Next: safeNext(q.Get("next")), ACR: q.Get("acr"), Bye: q.Get("bye") != ""}
+	pg := loginChoicePage{Next: safeNext(q.Get("next")), ACR: q.Get("acr"), Bye: q.Get("bye") != "", PIN: true, Password: true}
 	pg.App = a.d.IdP.AppLoginOn()
-	if a.d.CertLoginURL != "" {
+	c, signIn := store.Client{}, false
+	if pg.Next != "" {
+		c, signIn = a.signInClient(r.Context(), pg.Next)
+	}
+	if signIn && len(c.Methods) > 0 {
+		pg.Only = true
+		pg.PIN, pg.Password = accepts(c, "pin"), accepts(c, "password")
+		pg.App = pg.App && accepts(c, "app")
+	}
+	if a.d.CertLoginURL != "" && (!signIn || accepts(c, "certificate")) {
 		// Through the main origin first, which binds the login to this
 		// browser (see certLoginBegin).
 		pg.CertLogin = "/login/certificate/begin"

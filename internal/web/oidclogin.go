@@ -105,6 +105,10 @@ func (o *oidcRoutes) continueLogin(w http.ResponseWriter, r *http.Request) {
 		o.tooLow(w, r, lr, sess, strong)
 		return
 	}
+	if !accepts(lr.Client, clientMethod(sess.AMR)) {
+		o.wrongMethod(w, r, lr.Client, sess, here, lr.NeedACR)
+		return
+	}
 	cb, err := o.p.Complete(ctx, id, oidc.Authenticated{PersonID: sess.PersonID, ACR: sess.ACR, AMR: sess.AMR, AuthTime: sess.AuthTime})
 	if errors.Is(err, oidc.ErrLevelTooLow) {
 		o.tooLow(w, r, lr, sess, strong)
