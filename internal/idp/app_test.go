@@ -536,7 +536,7 @@ var appErrors = map[string]*i18n.Error{
 	"ErrAppUnknownDevice": ErrAppUnknownDevice, "ErrAppDeviceDisabled": ErrAppDeviceDisabled,
 	"ErrAppDeviceCloned": ErrAppDeviceCloned, "ErrAppDecided": ErrAppDecided, "ErrAppTooManyScans": ErrAppTooManyScans,
 	"ErrAppNotScanned": ErrAppNotScanned, "ErrAppRescanned": ErrAppRescanned, "ErrAppUnknown": ErrAppUnknown,
-	"ErrAppDeviceGone": ErrAppDeviceGone,
+	"ErrAppDeviceGone": ErrAppDeviceGone, "ErrAppTooManyPages": ErrAppTooManyPages,
 }
 
 func TestAppErrorsListedAndBilingual(t *testing.T) {

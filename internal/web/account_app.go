@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/idp/qrlogin"
 	"github.com/llavero/llavero/internal/store"
 )
@@ -102,7 +103,11 @@ func (a *accountRoutes) appLoginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := base64.RawURLEncoding.EncodeToString(b[:])
-	ch, err := a.d.IdP.StartAppLogin(r.Context(), sessionID(token), a.officeName(r, next))
+	err := a.d.IdP.LimitAppLogins(r.Context(), clientKey(r))
+	var ch idp.AppChallenge
+	if err == nil {
+		ch, err = a.d.IdP.StartAppLogin(r.Context(), sessionID(token), a.officeName(r, next))
+	}
 	if err != nil {
 		p, _, ok := a.refusal(w, r, err)
 		if !ok {
@@ -158,7 +163,7 @@ func appStatusCode(err error) int {
 		return http.StatusConflict
 	case "app.level", "app.device_disabled", "app.device_cloned", "app.passkey_rejected":
 		return http.StatusForbidden
-	case "app.too_many_scans":
+	case "app.too_many_scans", "app.too_many_pages":
 		return http.StatusTooManyRequests
 	case "app.off":
 		return http.StatusServiceUnavailable
