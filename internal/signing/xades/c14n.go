@@ -144,11 +144,13 @@ func attrLess(a, b etree.Attr, scope map[string]string) bool {
 	return a.Key < b.Key
 }
 
-// docC14N writes the canonical form of the document node-set of doc
-// without comments (what Reference URI="" selects), with root standing for
-// its root element: processing instructions outside the root are part of
-// it, each separated from the root by a line feed (C14N 1.0 section 2.3).
-func docC14N(w etree.Writer, doc *etree.Document, root *etree.Element) error {
+// docC14N writes the canonical form of the document node-set without
+// comments (what Reference URI="" selects): doc is the document's own
+// element (etree's Document.Element), root stands for its root element
+// (possibly a copy without the signature) and is written with canon.
+// Processing instructions outside the root are part of it, each separated
+// from the root by a line feed (C14N 1.0 section 2.3).
+func docC14N(w etree.Writer, doc *etree.Element, root *etree.Element, canon canonFunc) error {
 	seenRoot := false
 	for _, tok := range doc.Child {
 		switch tok := tok.(type) {
@@ -165,7 +167,7 @@ func docC14N(w etree.Writer, doc *etree.Document, root *etree.Element) error {
 			}
 		case *etree.Element:
 			seenRoot = true
-			if err := excC14N(w, root, ""); err != nil {
+			if err := canon(w, root); err != nil {
 				return err
 			}
 		}
@@ -191,3 +193,6 @@ func (w *hashWriter) Sum() []byte {
 }
 
 var _ io.Writer = (*hashWriter)(nil)
+
+// exclusive is excC14N without an inclusive prefix list.
+func exclusive(w etree.Writer, el *etree.Element) error { return excC14N(w, el, "") }

@@ -52,7 +52,7 @@ func newFixture(t testing.TB, kind string) fixture {
 	}
 	c := catest.New(t)
 	cert, err := c.IssuePerson(context.Background(), key.Public(),
-		ca.Person{ID: "12345678Z", GivenName: "Ana", FirstSurname: "Ruiz", SecondSurname: "Gil"}, time.Now().Add(-time.Minute))
+		personAna, time.Now().Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,3 +159,5 @@ func writeFile(t testing.TB, dir, name string, data []byte) string {
 	}
 	return p
 }
+
+var personAna = ca.Person{ID: "12345678Z", GivenName: "Ana", FirstSurname: "Ruiz", SecondSurname: "Gil"}

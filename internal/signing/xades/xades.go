@@ -102,7 +102,7 @@ func SignEnveloped(ctx context.Context, xmlIn io.Reader, cred signing.Credential
 	}
 	root := doc.Root()
 	h := newHashWriter(b.hash.New())
-	if err := docC14N(h, doc, root); err != nil {
+	if err := docC14N(h, &doc.Element, root, exclusive); err != nil {
 		return nil, ErrNotXML.Wrap(err)
 	}
 	ref := b.reference(b.id("Reference"), "", "", h.Sum(), algEnveloped, algExcC14N)
