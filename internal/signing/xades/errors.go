@@ -24,6 +24,10 @@ var (
 		i18n.T("El documento XML es demasiado grande para firmarlo dentro de sí mismo.", "The XML document is too large to sign inside itself."),
 		i18n.T("Fírmalo en formato separado (.xsig): así no hay límite de tamaño.",
 			"Sign it detached (.xsig): that has no size limit."))
+	ErrTooComplex = i18n.New("xades.too_complex",
+		i18n.T("El documento XML declara demasiados espacios de nombres para procesarlo.", "The XML document declares too many namespaces to be processed."),
+		i18n.T("Fírmalo en formato separado (.xsig), que no interpreta el XML; si es una firma recibida, pide a quien la hizo que la repita con un documento más sencillo.",
+			"Sign it detached (.xsig), which does not read the XML; if it is a signature you received, ask the signer to make it again with a simpler document."))
 	ErrNoName = i18n.New("xades.no_name",
 		i18n.T("Falta el nombre del archivo que se firma por separado.", "The name of the file signed detached is missing."),
 		i18n.T("Indica el nombre del archivo: la firma .xsig lo guarda para encontrarlo al verificar.",

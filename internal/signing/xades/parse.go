@@ -101,16 +101,39 @@ func checkTree(doc *etree.Document) error {
 	case roots > 1:
 		return ErrNotXML.Wrap(errors.New("more than one root element"))
 	}
-	return checkElement(doc.Root())
+	return checkElement(doc.Root(), map[string]bool{})
 }
 
-func checkElement(el *etree.Element) error {
-	for i, a := range el.Attr {
-		for _, b := range el.Attr[:i] {
-			if a.Space == b.Space && a.Key == b.Key {
-				return ErrNotXML.Wrap(fmt.Errorf("attribute %s given twice on <%s>", a.FullKey(), el.FullTag()))
-			}
+// maxNamespaces bounds the namespace prefixes in scope at any element.
+// Canonicalization copies the whole scope at every element, so thousands
+// of declarations over thousands of elements would take minutes; real
+// documents declare a handful.
+const maxNamespaces = 64
+
+func checkElement(el *etree.Element, scope map[string]bool) error {
+	seen := make(map[etree.Attr]bool, len(el.Attr))
+	var inner map[string]bool
+	for _, a := range el.Attr {
+		key := etree.Attr{Space: a.Space, Key: a.Key}
+		if seen[key] {
+			return ErrNotXML.Wrap(fmt.Errorf("attribute %s given twice on <%s>", a.FullKey(), el.FullTag()))
 		}
+		seen[key] = true
+		if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
+			if inner == nil {
+				inner = make(map[string]bool, len(scope)+1)
+				for k := range scope {
+					inner[k] = true
+				}
+			}
+			inner[a.Key] = true
+		}
+	}
+	if inner != nil {
+		if len(inner) > maxNamespaces {
+			return ErrTooComplex.Wrap(fmt.Errorf("more than %d namespace prefixes in scope", maxNamespaces))
+		}
+		scope = inner
 	}
 	for _, tok := range el.Child {
 		switch tok := tok.(type) {
@@ -121,7 +144,7 @@ func checkElement(el *etree.Element) error {
 				return ErrNotXML.Wrap(errors.New("XML declaration inside an element"))
 			}
 		case *etree.Element:
-			if err := checkElement(tok); err != nil {
+			if err := checkElement(tok, scope); err != nil {
 				return err
 			}
 		}

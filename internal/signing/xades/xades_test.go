@@ -33,7 +33,7 @@ import (
 func TestErrorsAreListedAndBilingual(t *testing.T) {
 	errs := map[string]*i18n.Error{
 		"ErrEmpty": ErrEmpty, "ErrNotXML": ErrNotXML, "ErrDoctype": ErrDoctype, "ErrEncoding": ErrEncoding,
-		"ErrTooLarge": ErrTooLarge, "ErrNoName": ErrNoName, "ErrNoTimestamper": ErrNoTimestamper,
+		"ErrTooLarge": ErrTooLarge, "ErrTooComplex": ErrTooComplex, "ErrNoName": ErrNoName, "ErrNoTimestamper": ErrNoTimestamper,
 		"ErrUnsupportedKey": ErrUnsupportedKey, "ErrNoSignature": ErrNoSignature, "ErrMalformed": ErrMalformed,
 		"ErrUnsupported": ErrUnsupported, "ErrIntegrity": ErrIntegrity, "ErrMissingData": ErrMissingData,
 	}
@@ -213,13 +213,14 @@ func TestDocumentsVerifyWithXmlsec1(t *testing.T) {
 		"empty default undeclared": `<p:a xmlns:p="urn:p" xmlns=""><b/></p:a>`,
 		"attributes of two namespaces": `<r xmlns:z="urn:a" xmlns:y="urn:b" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
 			` xsi:schemaLocation="urn:x x.xsd" xml:lang="es" y:a="1" z:b="2" c="3" b="4"/>`,
-		"unused namespaces":       `<a xmlns:u="urn:unused" xmlns:v="urn:v"><v:b/></a>`,
-		"comments and PIs":        "<?xml version=\"1.0\"?>\n<!-- before --><?xml-stylesheet href=\"s.xsl\"?>\n<a><!-- in -->x<?pi data?></a>\n<!-- after --><?after?>",
-		"CDATA and references":    `<a>&lt;&amp;&gt;&#233;&#x20AC;<![CDATA[<raw> & ]]]]><![CDATA[>]]></a>`,
-		"whitespace in attribute": "<a b=\"one\ttwo\nthree\" c=\"&#9;&#10;&#13;\" d='\"q\"'>\r\n text\r </a>",
-		"carriage return in text": `<a>x&#13;y</a>`,
-		"byte-order mark":         "\xEF\xBB\xBF<a>ñandú</a>",
-		"deep and wide":           strings.Repeat("<n i=\"1\">", 200) + strings.Repeat("<leaf/>", 1500) + strings.Repeat("</n>", 200),
+		"unused namespaces":             `<a xmlns:u="urn:unused" xmlns:v="urn:v"><v:b/></a>`,
+		"comments and PIs":              "<?xml version=\"1.0\"?>\n<!-- before --><?xml-stylesheet href=\"s.xsl\"?>\n<a><!-- in -->x<?pi data?></a>\n<!-- after --><?after?>",
+		"CDATA and references":          `<a>&lt;&amp;&gt;&#233;&#x20AC;<![CDATA[<raw> & ]]]]><![CDATA[>]]></a>`,
+		"whitespace in attribute":       "<a b=\"one\ttwo\nthree\" c=\"&#9;&#10;&#13;\" d='\"q\"'>\r\n text\r </a>",
+		"carriage return in text":       `<a>x&#13;y</a>`,
+		"byte-order mark":               "\xEF\xBB\xBF<a>ñandú</a>",
+		"as many namespaces as allowed": manyNamespaces(maxNamespaces),
+		"deep and wide":                 strings.Repeat("<n i=\"1\">", 200) + strings.Repeat("<leaf/>", 1500) + strings.Repeat("</n>", 200),
 	}
 	for name, in := range docs {
 		t.Run(name, func(t *testing.T) {
@@ -299,6 +300,7 @@ func TestSignEnvelopedRefusesBadInput(t *testing.T) {
 		{"plain DOCTYPE", strings.NewReader(`<!DOCTYPE html><html/>`), ErrDoctype},
 		{"Latin-1", strings.NewReader("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xf1</a>"), ErrEncoding},
 		{"too large", io.LimitReader(repeat('a'), MaxDocument+1), ErrTooLarge},
+		{"too many namespaces", strings.NewReader(manyNamespaces(maxNamespaces + 1)), ErrTooComplex},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -308,6 +310,22 @@ func TestSignEnvelopedRefusesBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyNamespaces is a document declaring n prefixes, spread over two
+// levels of nesting.
+func manyNamespaces(n int) string {
+	var b strings.Builder
+	b.WriteString("<a")
+	for i := 0; i < n/2; i++ {
+		fmt.Fprintf(&b, ` xmlns:p%d="urn:%d"`, i, i)
+	}
+	b.WriteString("><b")
+	for i := n / 2; i < n; i++ {
+		fmt.Fprintf(&b, ` xmlns:p%d="urn:%d"`, i, i)
+	}
+	b.WriteString("/></a>")
+	return b.String()
 }
 
 // repeat is an endless reader of one byte.
