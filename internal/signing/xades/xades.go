@@ -140,7 +140,7 @@ func SignDetached(ctx context.Context, content io.Reader, name string, cred sign
 		return nil, err
 	}
 	h := b.hash.New()
-	if _, err := io.Copy(h, content); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, content}); err != nil {
 		return nil, fmt.Errorf("xades: reading %s: %w", name, err)
 	}
 	mt := opt.MimeType
@@ -163,6 +163,19 @@ func SignDetached(ctx context.Context, content io.Reader, name string, cred sign
 	}
 	doc.WriteSettings = etree.WriteSettings{CanonicalAttrVal: true, CanonicalText: true}
 	return doc.WriteToBytes()
+}
+
+// ctxReader stops reading a long stream once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // nameURI turns a file name into the relative URI reference the detached

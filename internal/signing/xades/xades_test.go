@@ -571,3 +571,13 @@ func TestParseRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestSignDetachedStopsWhenCanceled(t *testing.T) {
+	f := newFixture(t, "p256")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := SignDetached(ctx, repeat('x'), "endless.bin", f.cred, Options{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+}
