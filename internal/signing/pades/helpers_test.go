@@ -15,7 +15,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -61,6 +60,22 @@ func newFixture(t testing.TB) *fixture {
 		cred: signing.Credential{Signer: key, Certificate: cert, Chain: c.Chain()},
 		tsa:  newTestTSA(t, c, issuingKey),
 	}
+}
+
+// person returns a fixture for another citizen of the same CA.
+func (f *fixture) person(t testing.TB, id, given, surname string) *fixture {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := f.ca.IssuePerson(context.Background(), key.Public(), ca.Person{ID: id, GivenName: given, FirstSurname: surname}, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := *f
+	g.cred = signing.Credential{Signer: key, Certificate: cert, Chain: f.ca.Chain()}
+	return &g
 }
 
 // testTSA is a minimal RFC 3161 responder for tests (llavero's real one
@@ -288,5 +303,3 @@ func (f *fixture) sign(t testing.TB, doc []byte, opt Options) []byte {
 	}
 	return out.Bytes()
 }
-
-func trimOutput(s string) string { return strings.TrimSpace(s) }
