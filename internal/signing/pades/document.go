@@ -59,6 +59,9 @@ func open(in io.ReaderAt, size int64) (doc *document, err error) {
 	if err != nil {
 		return nil, ErrDamaged.Wrap(err)
 	}
+	if err := guardObjects(r, in, size); err != nil {
+		return nil, ErrDamaged.Wrap(err)
+	}
 	doc = &document{r: r, size: size, startxref: pre.startxref, fieldNames: map[string]bool{}}
 	switch r.XrefInformation.Type {
 	case "table":
@@ -160,7 +163,7 @@ func (d *document) page(n int) (pdf.Value, error) {
 			break
 		}
 	}
-	return pdf.Value{}, ErrPlacement
+	return pdf.Value{}, ErrDamaged.Wrap(fmt.Errorf("page %d not found in the page tree", n))
 }
 
 // mediaBox is the page's /MediaBox, inherited from the page tree if need

@@ -48,6 +48,14 @@ func prescan(in io.ReaderAt, size int64) (prescanResult, error) {
 			return res, fmt.Errorf("%w: xref chain at %d", errXref, off)
 		}
 		seen[off] = true
+		// The parser reads a cross-reference stream's dictionary as an
+		// object: check it as guardObjects checks the others.
+		budget := int64(maxScan)
+		c := newScanner(io.NewSectionReader(in, off, size-off))
+		c.budget = &budget
+		if err := c.value(0); err != nil {
+			return res, fmt.Errorf("xref at %d: %w", off, err)
+		}
 		s := newScanner(io.NewSectionReader(in, off, size-off))
 		sec, err := s.section(limit)
 		if err != nil {
@@ -90,23 +98,32 @@ type xrefSection struct {
 	encrypted bool
 }
 
-// scanner splits PDF syntax into tokens, enough to read a cross-reference
-// section and its trailer: numbers, keywords, names, delimiters; strings
-// and comments are skipped.
+// scanner splits PDF syntax into tokens as the parser's lexer does:
+// numbers, keywords, names, delimiters; a string or hex string is one
+// token ("()" or "<>"), a comment none. It returns "" at the end of the
+// data, inside an unterminated string too.
 type scanner struct {
-	r *bufio.Reader
-	n int // bytes read, bounded by maxScan
+	r       *bufio.Reader
+	n       int // bytes read, bounded by maxScan
+	budget  *int64
+	pending []string
 }
 
 // maxScan bounds how far one section is read: 20 bytes an entry for
 // maxObjects entries.
 const maxScan = 20*maxObjects + 1<<20
 
-func newScanner(r io.Reader) *scanner { return &scanner{r: bufio.NewReaderSize(r, 4096)} }
+func newScanner(r io.Reader) *scanner { return &scanner{r: bufio.NewReaderSize(r, 512)} }
 
 func (s *scanner) byte() (byte, bool) {
 	if s.n > maxScan {
 		return 0, false
+	}
+	if s.budget != nil {
+		if *s.budget <= 0 {
+			return 0, false
+		}
+		*s.budget--
 	}
 	c, err := s.r.ReadByte()
 	if err != nil {
@@ -122,21 +139,40 @@ func isSpace(c byte) bool {
 
 func isDelim(c byte) bool { return bytes.IndexByte([]byte("()<>[]{}/%"), c) >= 0 }
 
-// token returns the next token, "" at the end.
+// next returns the next token, or the last one pushed back.
+func (s *scanner) next() string {
+	if n := len(s.pending); n > 0 {
+		t := s.pending[n-1]
+		s.pending = s.pending[:n-1]
+		return t
+	}
+	return s.token()
+}
+
+func (s *scanner) peek() string {
+	t := s.next()
+	s.pushback(t)
+	return t
+}
+
+func (s *scanner) pushback(t string) { s.pending = append(s.pending, t) }
+
+// token reads the next token from the data.
 func (s *scanner) token() string {
 	c, ok := s.byte()
-	for ok && isSpace(c) {
+	for ok && (isSpace(c) || c == '%') {
+		if c == '%' {
+			for ok && c != '\n' && c != '\r' {
+				c, ok = s.byte()
+			}
+			continue
+		}
 		c, ok = s.byte()
 	}
 	if !ok {
 		return ""
 	}
 	switch c {
-	case '%':
-		for ok && c != '\n' && c != '\r' {
-			c, ok = s.byte()
-		}
-		return s.token()
 	case '(':
 		depth := 1
 		for depth > 0 {
@@ -146,7 +182,9 @@ func (s *scanner) token() string {
 			}
 			switch c {
 			case '\\':
-				s.byte()
+				if _, ok = s.byte(); !ok {
+					return ""
+				}
 			case '(':
 				depth++
 			case ')':
@@ -169,19 +207,23 @@ func (s *scanner) token() string {
 		}
 		return "<>"
 	case '>':
-		s.byte()
-		return ">>"
+		if c2, err := s.r.Peek(1); err == nil && c2[0] == '>' {
+			s.byte()
+			return ">>"
+		}
+		return ">"
 	case '[', ']', '{', '}', ')':
 		return string(c)
 	}
-	var b []byte
-	b = append(b, c)
-	for {
+	b := []byte{c}
+	for len(b) <= 256 {
 		c, err := s.r.Peek(1)
-		if err != nil || isSpace(c[0]) || isDelim(c[0]) || len(b) > 256 {
+		if err != nil || isSpace(c[0]) || isDelim(c[0]) {
 			break
 		}
-		s.byte()
+		if _, ok := s.byte(); !ok {
+			break
+		}
 		b = append(b, c[0])
 	}
 	return string(b)
