@@ -76,7 +76,10 @@ func TestPdfsig(t *testing.T) {
 	f := newFixture(t)
 	nss := nssDB(t, f)
 	luis := f.person(t, "87654321X", "Luis", "Pérez")
-	docs := map[string][]byte{"fpdf, 3 pages": fpdfDoc(t, 3, false), "xref stream": streamDoc(t, 5000)}
+	docs := map[string][]byte{
+		"fpdf, 3 pages": fpdfDoc(t, 3, false), "xref stream": streamDoc(t, 5000),
+		"page in an object stream": objStmPDF(t, "<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]>>"),
+	}
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
 			// Ana signs visibly at level B, then Luis at level T.

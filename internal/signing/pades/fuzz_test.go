@@ -22,6 +22,7 @@ func FuzzSign(f *testing.F) {
 		streamDoc(f, 16),
 		rawPDF(f, true, "<</Type /Catalog /Pages 2 0 R>>", "<</Type /Pages /Kids [3 0 R] /Count 1>>", page),
 		rawPDF(f, false, "<</Type /Catalog /Pages 2 0 R /AcroForm <</Fields []>>>>", "<</Type /Pages /Kids [3 0 R] /Count 1>>", page),
+		objStmPDF(f, page),
 		[]byte("%PDF-1.7\nxref\n0 1\n0000000000 65535 f\r\ntrailer\n<</Size 1>>\nstartxref\n9\n%%EOF\n"),
 		[]byte("%PDF-"),
 		[]byte("not a pdf"),

@@ -30,7 +30,10 @@ func guardObjects(r *pdf.Reader, in io.ReaderAt, size int64) error {
 	budget := 2*size + 1<<20 // bytes read in all; overlapping objects would exceed it
 	entries := r.Xref()
 	checked := map[int64]bool{}
-	type objStm struct{ ptr any }
+	type objStm struct {
+		ptr any // the parser's reference type, which cannot be named here
+		id  uint32
+	}
 	var streams []objStm
 	seenStream := map[uint32]bool{}
 	for i := range entries {
@@ -42,9 +45,10 @@ func guardObjects(r *pdf.Reader, in io.ReaderAt, size int64) error {
 		}
 		if inStream.Bool() {
 			sp := entries[i].Stream()
-			if !seenStream[sp.GetID()] {
-				seenStream[sp.GetID()] = true
-				streams = append(streams, objStm{sp})
+			sid := sp.GetID()
+			if !seenStream[sid] {
+				seenStream[sid] = true
+				streams = append(streams, objStm{sp, sid})
 			}
 			continue
 		}
@@ -63,7 +67,7 @@ func guardObjects(r *pdf.Reader, in io.ReaderAt, size int64) error {
 		}
 	}
 	for _, st := range streams {
-		if err := guardObjectStream(r, st.ptr, &budget); err != nil {
+		if err := guardObjectStream(r, st.ptr, st.id, &budget); err != nil {
 			return err
 		}
 	}
@@ -72,14 +76,7 @@ func guardObjects(r *pdf.Reader, in io.ReaderAt, size int64) error {
 
 // guardObjectStream checks one object stream: its /N, its /Extends chain,
 // and each object at the offsets its header gives.
-func guardObjectStream(r *pdf.Reader, ptr any, budget *int64) error {
-	p, ok := ptr.(interface {
-		GetID() uint32
-		GetGen() uint16
-	})
-	if !ok {
-		return errors.New("pades: unknown object reference layout")
-	}
+func guardObjectStream(r *pdf.Reader, ptr any, id uint32, budget *int64) error {
 	v := resolvePtr(r, ptr)
 	if v.Kind() != pdf.Stream {
 		return nil // the parser panics on it, which open turns into ErrDamaged
@@ -87,13 +84,13 @@ func guardObjectStream(r *pdf.Reader, ptr any, budget *int64) error {
 	n := v.Key("N").Int64()
 	first := v.Key("First").Int64()
 	if n < 0 || n > 1<<20 || first < 0 {
-		return fmt.Errorf("%w: object stream %d with /N %d /First %d", errTrap, p.GetID(), n, first)
+		return fmt.Errorf("%w: object stream %d with /N %d /First %d", errTrap, id, n, first)
 	}
-	seen := map[uint32]bool{p.GetID(): true}
+	seen := map[uint32]bool{id: true}
 	for ext := v.Key("Extends"); !ext.IsNull(); ext = ext.Key("Extends") {
 		id := refOf(ext).id
 		if seen[id] || len(seen) > 64 {
-			return fmt.Errorf("%w: object stream %d extends in a loop", errTrap, p.GetID())
+			return fmt.Errorf("%w: object stream %d extends in a loop", errTrap, id)
 		}
 		seen[id] = true
 	}
@@ -104,7 +101,7 @@ func guardObjectStream(r *pdf.Reader, ptr any, budget *int64) error {
 		return nil // the parser meets the same error and reports it
 	}
 	if len(data) > maxObjStm {
-		return fmt.Errorf("%w: object stream %d larger than %d bytes", errTrap, p.GetID(), maxObjStm)
+		return fmt.Errorf("%w: object stream %d larger than %d bytes", errTrap, id, maxObjStm)
 	}
 	*budget -= int64(len(data))
 	head := newScanner(bytes.NewReader(data))
@@ -119,7 +116,7 @@ func guardObjectStream(r *pdf.Reader, ptr any, budget *int64) error {
 			s := newScanner(bytes.NewReader(data[first+off:]))
 			s.budget = budget
 			if err := s.value(0); err != nil {
-				return fmt.Errorf("object stream %d, object at %d: %w", p.GetID(), off, err)
+				return fmt.Errorf("object stream %d, object at %d: %w", id, off, err)
 			}
 		}
 	}
@@ -127,7 +124,7 @@ func guardObjectStream(r *pdf.Reader, ptr any, budget *int64) error {
 		s := newScanner(bytes.NewReader(data[first:]))
 		s.budget = budget
 		if err := s.value(0); err != nil {
-			return fmt.Errorf("object stream %d: %w", p.GetID(), err)
+			return fmt.Errorf("object stream %d: %w", id, err)
 		}
 	}
 	return nil

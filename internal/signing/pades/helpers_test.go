@@ -282,6 +282,40 @@ func rawPDF(t testing.TB, table bool, objs ...string) []byte {
 	return b.Bytes()
 }
 
+// objStmPDF writes a PDF 1.5 whose page (object 3) is inside an object
+// stream (object 4), as modern writers store most objects.
+func objStmPDF(t testing.TB, page string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	offsets := map[int]int64{}
+	obj := func(id int, body string) {
+		offsets[id] = int64(b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", id, body)
+	}
+	obj(1, "<</Type /Catalog /Pages 2 0 R>>")
+	obj(2, "<</Type /Pages /Kids [3 0 R] /Count 1>>")
+	header := "3 0 "
+	content := header + page
+	obj(4, fmt.Sprintf("<</Type /ObjStm /N 1 /First %d /Length %d>>\nstream\n%s\nendstream", len(header), len(content), content))
+	xref := int64(b.Len())
+	offsets[5] = xref
+	entry := func(typ byte, f2 int64, f3 int) []byte {
+		return []byte{typ, byte(f2 >> 24), byte(f2 >> 16), byte(f2 >> 8), byte(f2), byte(f3 >> 8), byte(f3)}
+	}
+	var data []byte
+	data = append(data, entry(0, 0, 0xffff)...)
+	data = append(data, entry(1, offsets[1], 0)...)
+	data = append(data, entry(1, offsets[2], 0)...)
+	data = append(data, entry(2, 4, 0)...) // object 3: in stream 4, index 0
+	data = append(data, entry(1, offsets[4], 0)...)
+	data = append(data, entry(1, offsets[5], 0)...)
+	fmt.Fprintf(&b, "5 0 obj\n<</Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d>>\nstream\n", len(data))
+	b.Write(data)
+	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xref)
+	return b.Bytes()
+}
+
 func streamDoc(t testing.TB, filler int64) []byte {
 	t.Helper()
 	var b bytes.Buffer

@@ -148,6 +148,7 @@ func TestSign(t *testing.T) {
 		{"one page, invisible", fpdfDoc(t, 1, false), Options{SigningTime: when}, 1},
 		{"several pages, visible on the last", fpdfDoc(t, 5, false), Options{Visible: &Visible{}, Reason: "Conformidad / Approval", Location: "Madrid", SigningTime: when}, 5},
 		{"visible on page 2 at a chosen place", fpdfDoc(t, 3, false), Options{Visible: &Visible{Page: 2, Rect: [4]float64{300, 700, 560, 780}}}, 3},
+		{"page in an object stream", objStmPDF(t, "<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]>>"), Options{Visible: &Visible{}}, 1},
 		{"xref stream", streamDoc(t, 1000), Options{Visible: &Visible{Page: 1}, Name: "Ana (test)"}, 1},
 		{"level T", fpdfDoc(t, 1, false), Options{Level: signing.LevelT, Timestamper: f.tsa}, 1},
 	}
@@ -231,6 +232,10 @@ func TestSignRefuses(t *testing.T) {
 		{"truncated", truncated, Options{}, f.cred, ErrDamaged},
 		{"damaged xref", badXref, Options{}, f.cred, ErrDamaged},
 		{"xref naming object 10^12", hugeXref, Options{}, f.cred, ErrDamaged},
+		{"array cut by endobj", rawPDF(t, true, "<</Type /Catalog /Pages 2 0 R>>", "<</Type /Pages /Kids [3 0 R] /Count 1>>", "<</Type /Page /Parent 2 0 R /MediaBox [0 0 595"), Options{}, f.cred, ErrDamaged},
+		{"array cut by the end of an object stream", objStmPDF(t, "<</Type /Page /Parent 2 0 R /MediaBox [0 0 595"), Options{}, f.cred, ErrDamaged},
+		{"string cut by the end of an object stream", objStmPDF(t, "<</Type /Page /Parent 2 0 R /T (abc"), Options{}, f.cred, ErrDamaged},
+		{"hex string cut by the end of an object stream", objStmPDF(t, "<</Type /Page /Parent 2 0 R /T <abc"), Options{}, f.cred, ErrDamaged},
 		{"page 3 of 2", good, Options{Visible: &Visible{Page: 3}}, f.cred, ErrPlacement},
 		{"box off the page", good, Options{Visible: &Visible{Rect: [4]float64{500, 700, 700, 900}}}, f.cred, ErrPlacement},
 		{"empty box", good, Options{Visible: &Visible{Rect: [4]float64{100, 100, 100, 200}}}, f.cred, ErrPlacement},
