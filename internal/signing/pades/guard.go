@@ -67,7 +67,7 @@ func guardObjects(r *pdf.Reader, in io.ReaderAt, size int64) error {
 		}
 	}
 	for _, st := range streams {
-		if err := guardObjectStream(r, st.ptr, st.id, &budget); err != nil {
+		if err := guardObjectStream(r, st.ptr, st.id); err != nil {
 			return err
 		}
 	}
@@ -76,7 +76,7 @@ func guardObjects(r *pdf.Reader, in io.ReaderAt, size int64) error {
 
 // guardObjectStream checks one object stream: its /N, its /Extends chain,
 // and each object at the offsets its header gives.
-func guardObjectStream(r *pdf.Reader, ptr any, id uint32, budget *int64) error {
+func guardObjectStream(r *pdf.Reader, ptr any, id uint32) error {
 	v := resolvePtr(r, ptr)
 	if v.Kind() != pdf.Stream {
 		return nil // the parser panics on it, which open turns into ErrDamaged
@@ -103,7 +103,10 @@ func guardObjectStream(r *pdf.Reader, ptr any, id uint32, budget *int64) error {
 	if len(data) > maxObjStm {
 		return fmt.Errorf("%w: object stream %d larger than %d bytes", errTrap, id, maxObjStm)
 	}
-	*budget -= int64(len(data))
+	// Its own budget: object streams are compressed, several times the
+	// size they take in the file.
+	own := 2*int64(len(data)) + 1<<16
+	budget := &own
 	head := newScanner(bytes.NewReader(data))
 	head.budget = budget
 	for i := int64(0); i < n; i++ {

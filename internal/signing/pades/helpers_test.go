@@ -2,6 +2,7 @@ package pades
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -285,6 +286,12 @@ func rawPDF(t testing.TB, table bool, objs ...string) []byte {
 // objStmPDF writes a PDF 1.5 whose page (object 3) is inside an object
 // stream (object 4), as modern writers store most objects.
 func objStmPDF(t testing.TB, page string) []byte {
+	return objStmPDFFilter(t, page, false)
+}
+
+// objStmPDFFilter is objStmPDF with the object stream compressed
+// (FlateDecode) when flate is set.
+func objStmPDFFilter(t testing.TB, page string, flate bool) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n")
@@ -297,7 +304,15 @@ func objStmPDF(t testing.TB, page string) []byte {
 	obj(2, "<</Type /Pages /Kids [3 0 R] /Count 1>>")
 	header := "3 0 "
 	content := header + page
-	obj(4, fmt.Sprintf("<</Type /ObjStm /N 1 /First %d /Length %d>>\nstream\n%s\nendstream", len(header), len(content), content))
+	filter := ""
+	if flate {
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		w.Write([]byte(content))
+		w.Close()
+		content, filter = z.String(), " /Filter /FlateDecode"
+	}
+	obj(4, fmt.Sprintf("<</Type /ObjStm /N 1 /First %d%s /Length %d>>\nstream\n%s\nendstream", len(header), filter, len(content), content))
 	xref := int64(b.Len())
 	offsets[5] = xref
 	entry := func(typ byte, f2 int64, f3 int) []byte {

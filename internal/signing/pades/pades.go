@@ -126,6 +126,9 @@ func Sign(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, cred s
 		if err != nil {
 			return err
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		digest, err := u.digest(in, size)
 		if err != nil {
 			return err
@@ -145,6 +148,9 @@ func Sign(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, cred s
 			continue
 		}
 		u.fillContents(cms)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if _, err := io.Copy(out, io.NewSectionReader(in, 0, size)); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +150,7 @@ func TestSign(t *testing.T) {
 		{"several pages, visible on the last", fpdfDoc(t, 5, false), Options{Visible: &Visible{}, Reason: "Conformidad / Approval", Location: "Madrid", SigningTime: when}, 5},
 		{"visible on page 2 at a chosen place", fpdfDoc(t, 3, false), Options{Visible: &Visible{Page: 2, Rect: [4]float64{300, 700, 560, 780}}}, 3},
 		{"page in an object stream", objStmPDF(t, "<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]>>"), Options{Visible: &Visible{}}, 1},
+		{"page in a compressed object stream 1000 times its size", objStmPDFFilter(t, "<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Pad ["+strings.Repeat("0 ", 1<<20)+"]>>", true), Options{}, 1},
 		{"xref stream", streamDoc(t, 1000), Options{Visible: &Visible{Page: 1}, Name: "Ana (test)"}, 1},
 		{"level T", fpdfDoc(t, 1, false), Options{Level: signing.LevelT, Timestamper: f.tsa}, 1},
 	}
