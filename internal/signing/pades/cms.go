@@ -76,7 +76,7 @@ func buildCMS(ctx context.Context, cred signing.Credential, digest []byte, level
 		}
 	}
 
-	certs := append([]*x509Cert{{cred.Certificate.Raw}}, chainCerts(cred)...)
+	certs := append([][]byte{cred.Certificate.Raw}, chainCerts(cred)...)
 	return build(func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ContentInfo
 			b.AddASN1ObjectIdentifier(oidSignedData)
@@ -87,7 +87,7 @@ func buildCMS(ctx context.Context, cred signing.Credential, digest []byte, level
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })
 					b.AddASN1(tagCertificates, func(b *cryptobyte.Builder) {
 						for _, c := range certs {
-							b.AddBytes(c.raw)
+							b.AddBytes(c)
 						}
 					})
 					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
@@ -114,15 +114,13 @@ func buildCMS(ctx context.Context, cred signing.Credential, digest []byte, level
 	})
 }
 
-type x509Cert struct{ raw []byte }
-
-// chainCerts is the issuing chain the signature carries, so that a
-// validator without network access can build the path.
-func chainCerts(cred signing.Credential) []*x509Cert {
-	var out []*x509Cert
+// chainCerts is the DER of the issuing chain the signature carries, so
+// that a validator without network access can build the path.
+func chainCerts(cred signing.Credential) [][]byte {
+	var out [][]byte
 	for _, c := range cred.Chain {
 		if c != nil && !bytes.Equal(c.Raw, cred.Certificate.Raw) {
-			out = append(out, &x509Cert{c.Raw})
+			out = append(out, c.Raw)
 		}
 	}
 	return out

@@ -177,7 +177,9 @@ func TestOpenSSL(t *testing.T) {
 	dir := t.TempDir()
 	root := catest.WritePEM(t, dir, "root.pem", f.ca.Root())
 	tsaCert := catest.WritePEM(t, dir, "tsa.pem", f.tsa.cert, f.ca.Issuing())
-	signed := f.sign(t, f.sign(t, fpdfDoc(t, 2, false), Options{}), Options{Level: signing.LevelT, Timestamper: f.tsa})
+	// Ana (ECDSA) at level B, then Luis (RSA) at level T.
+	luis := f.person(t, "87654321X", "Luis", "Pérez")
+	signed := luis.sign(t, f.sign(t, fpdfDoc(t, 2, false), Options{}), Options{Level: signing.LevelT, Timestamper: f.tsa})
 	for i, s := range signatures(t, signed) {
 		sig := filepath.Join(dir, "sig.der")
 		content := filepath.Join(dir, "content.bin")

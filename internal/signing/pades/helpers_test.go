@@ -8,6 +8,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -63,10 +64,11 @@ func newFixture(t testing.TB) *fixture {
 	}
 }
 
-// person returns a fixture for another citizen of the same CA.
+// person returns a fixture for another citizen of the same CA, with an
+// RSA key (as many FNMT certificates have) where the first has ECDSA.
 func (f *fixture) person(t testing.TB, id, given, surname string) *fixture {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
