@@ -109,6 +109,7 @@ func Sign(ctx context.Context, content io.Reader, cred signing.Credential, opt O
 		return nil, err
 	}
 	h := opt.Hash.New()
+	content = ctxReader{ctx, content}
 	var embedded []byte
 	if opt.Detached {
 		if _, err := io.Copy(h, content); err != nil {
@@ -120,6 +121,19 @@ func Sign(ctx context.Context, content io.Reader, cred signing.Credential, opt O
 		}
 	}
 	return sign(ctx, h.Sum(nil), embedded, !opt.Detached, cred, opt)
+}
+
+// ctxReader stops reading a long document when ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
 }
 
 // readHashing reads all of r, hashing it on the way.

@@ -37,6 +37,9 @@ func CoSign(ctx context.Context, existing []byte, content io.Reader, cred signin
 			hashes[s.hash] = s.hash.New()
 		}
 	}
+	if content != nil {
+		content = ctxReader{ctx, content}
+	}
 	writers := make([]io.Writer, 0, len(hashes))
 	for _, h := range hashes {
 		writers = append(writers, h)
