@@ -289,6 +289,9 @@ func TestZlint(t *testing.T) {
 				if certs["tls/"+string(alg)], err = c.IssueTLSServer(ctx, clientKey(t, alg).Public(), []string{"login.llavero.es", "llavero.es"}, now); err != nil {
 					t.Fatal(err)
 				}
+				if certs["tsa/"+string(alg)], err = c.IssueTSA(ctx, clientKey(t, alg).Public(), now); err != nil {
+					t.Fatal(err)
+				}
 			}
 			for kind, cert := range certs {
 				zc, err := zx509.ParseCertificate(cert.Raw)

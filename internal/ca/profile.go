@@ -6,9 +6,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"net/mail"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -268,4 +271,70 @@ func (c *CA) issue(ctx context.Context, tmpl *x509.Certificate, pub crypto.Publi
 		return nil, fmt.Errorf("ca: signing: %w", err)
 	}
 	return x509.ParseCertificate(der)
+}
+
+// tsaYears is the TSA certificate's lifetime; issue caps it at the issuing
+// CA's.
+const tsaYears = 6
+
+// oidTimeStamping is id-kp-timeStamping (RFC 3161 2.3).
+var oidTimeStamping = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
+
+// IssueTSA signs the timestamp authority's certificate (RFC 3161 2.3, ETSI
+// EN 319 422): subject C, O, CN "<Organization> TSA"; key usage
+// digitalSignature and nonRepudiation; extended key usage timeStamping
+// only, and critical, so that no verifier takes the key for anything else;
+// the TSA policy. It is valid for 6 years from notBefore, or until the
+// issuing CA expires if that comes first: tokens must stay verifiable for
+// as long as the certificate says.
+func (c *CA) IssueTSA(ctx context.Context, pub crypto.PublicKey, notBefore time.Time) (*x509.Certificate, error) {
+	subject, err := encodeName(
+		attr{oid: oidCountry, value: c.country, printable: true},
+		attr{oid: oidOrganization, value: c.organization},
+		attr{oid: oidCommonName, value: c.organization + " TSA"})
+	if err != nil {
+		return nil, err
+	}
+	// x509.CreateCertificate always marks extKeyUsage non-critical; RFC
+	// 3161 asks for it critical, so the extension is written here.
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{oidTimeStamping})
+	if err != nil {
+		return nil, err
+	}
+	notBefore = notBefore.Truncate(time.Second)
+	notAfter := notBefore.AddDate(tsaYears, 0, 0).Add(-time.Second)
+	if notAfter.After(c.issuing.NotAfter) {
+		notAfter = c.issuing.NotAfter
+	}
+	tmpl := &x509.Certificate{
+		RawSubject:      subject,
+		NotBefore:       notBefore,
+		NotAfter:        notAfter,
+		KeyUsage:        x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsage, Critical: true, Value: eku}},
+		Policies:        []x509.OID{c.TSAPolicy()},
+	}
+	return c.issue(ctx, tmpl, pub)
+}
+
+var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
+
+// TSAPolicy is the certificate policy of the TSA's certificate: the
+// deployment's policy .5.
+func (c *CA) TSAPolicy() x509.OID {
+	oid, _ := x509.ParseOID(c.personPolicy.String() + ".5")
+	return oid
+}
+
+// TimestampPolicy is the policy the TSA names in every token (TSTInfo
+// policy): the deployment's policy .6. It is the TSA's practice, which a
+// relying party may ask for in a request.
+func (c *CA) TimestampPolicy() asn1.ObjectIdentifier {
+	// Every arc fits an int: policies() keeps them within 31 bits.
+	var out asn1.ObjectIdentifier
+	for _, arc := range strings.Split(c.personPolicy.String()+".6", ".") {
+		n, _ := strconv.Atoi(arc)
+		out = append(out, n)
+	}
+	return out
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/llavero/llavero/internal/oidc"
 	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/store"
+	"github.com/llavero/llavero/internal/tsa"
 	"github.com/llavero/llavero/internal/web"
 )
 
@@ -38,6 +39,7 @@ type Platform struct {
 	RA       *ra.RA
 	IdP      *idp.IdP
 	OIDC     *oidc.Provider
+	TSA      *tsa.Authority
 
 	keys      ca.KeyStore
 	certLogin http.Handler
@@ -74,6 +76,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		st.Close()
 		return nil, err
 	}
+	if p.TSA, err = tsa.Open(ctx, p.keys, p.CA, filepath.Join(cfg.Data, "ca"), nil); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("timestamp authority: %w", err)
+	}
+	p.Web.MountTSA(p.TSA)
 	p.RA = ra.New(st, p.CA, p.Notifier, ra.Config{CodeTTL: cfg.CodeTTL, PublicURL: cfg.PublicURL}, nil, nil, log)
 	key, err := codeKey(cfg, log)
 	if err != nil {
