@@ -13,12 +13,15 @@
 package cades
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	tspkg "github.com/digitorus/timestamp"
 
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/signing"
@@ -39,6 +42,10 @@ type Options struct {
 	// Hash digests the content and the signed attributes: SHA-256 (the
 	// default), SHA-384 or SHA-512.
 	Hash crypto.Hash
+	// OmitSigningTime leaves the signing-time attribute out, as PAdES
+	// requires (ETSI EN 319 142-1 5.1.3: the time is the PDF's /M).
+	// SigningTime is then only the moment the credential is checked at.
+	OmitSigningTime bool
 }
 
 // The errors a person can meet when signing.
@@ -198,6 +205,15 @@ func timestamp(ctx context.Context, sig []byte, opt Options) ([]byte, error) {
 	}
 	if !isOneElement(token) {
 		return nil, signing.ErrTSA.Wrap(errors.New("the timestamp token is not one DER element"))
+	}
+	// A token over anything but this signature value would prove nothing:
+	// refuse it here rather than produce a signature that fails later.
+	parsed, err := tspkg.Parse(token)
+	if err != nil {
+		return nil, signing.ErrTSA.Wrap(fmt.Errorf("not a timestamp token: %w", err))
+	}
+	if parsed.HashAlgorithm != opt.Hash || !bytes.Equal(parsed.HashedMessage, h.Sum(nil)) {
+		return nil, signing.ErrTSA.Wrap(errors.New("the token is for another digest"))
 	}
 	return attribute(oidSignatureTimeStamp, token), nil
 }

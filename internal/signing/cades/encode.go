@@ -181,8 +181,10 @@ func newSignerInfo(ctx context.Context, cred signing.Credential, opt Options, co
 	}
 	attrs := [][]byte{
 		attribute(oidMessageDigest, element(func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest) })),
-		attribute(oidSigningTime, signingTime(opt.SigningTime)),
 		attribute(oidSigningCertV2, signingCertificateV2(cred.Certificate)),
+	}
+	if !opt.OmitSigningTime {
+		attrs = append(attrs, attribute(oidSigningTime, signingTime(opt.SigningTime)))
 	}
 	if contentType != nil {
 		attrs = append(attrs, attribute(oidContentType, element(func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(contentType) })))

@@ -133,7 +133,7 @@ func Sign(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, cred s
 		if err != nil {
 			return err
 		}
-		cms, err := buildCMS(ctx, cred, digest, level, opt.Timestamper)
+		cms, err := buildCMS(ctx, cred, digest, level, opt.Timestamper, when)
 		if err != nil {
 			return err
 		}
