@@ -16,6 +16,8 @@ import (
 	"github.com/llavero/llavero/internal/keystore/prompt"
 	"github.com/llavero/llavero/internal/signing"
 	"github.com/llavero/llavero/internal/signing/cades"
+	"github.com/llavero/llavero/internal/signing/pades"
+	"github.com/llavero/llavero/internal/signing/xades"
 )
 
 // The sign command's own errors (the signing packages have theirs).
@@ -24,10 +26,18 @@ var (
 		i18n.T("Formato de firma desconocido.", "Unknown signature format."),
 		i18n.T("Usa --format cades (cualquier archivo), pades (PDF) o xades (XML).",
 			"Use --format cades (any file), pades (PDF) or xades (XML)."))
-	errSignFormatUnavailable = i18n.New("sign.format_unavailable",
-		i18n.T("Este formato de firma no está disponible en esta versión de llavero.", "This signature format is not available in this build of llavero."),
-		i18n.T("Firma con --format cades, que vale para cualquier archivo, o instala una versión de llavero que incluya este formato.",
-			"Sign with --format cades, which works for any file, or install a build of llavero that includes this format."))
+	errSignModePAdES = i18n.New("sign.mode_pades",
+		i18n.T("En PAdES la firma siempre va dentro del PDF.", "With PAdES the signature always goes inside the PDF."),
+		i18n.T("Quita --attached, --detached y --enveloped; si quieres la firma en un archivo aparte, usa --format cades --detached.",
+			"Leave out --attached, --detached and --enveloped; for the signature in a separate file, use --format cades --detached."))
+	errSignModeXAdES = i18n.New("sign.mode_xades",
+		i18n.T("XAdES firma dentro del XML (--enveloped) o en un archivo aparte (--detached).", "XAdES signs inside the XML (--enveloped) or in a separate file (--detached)."),
+		i18n.T("Usa --enveloped para un documento XML o --detached para cualquier archivo; --attached es para CAdES.",
+			"Use --enveloped for an XML document or --detached for any file; --attached is for CAdES."))
+	errSignCoFormat = i18n.New("sign.cosign_format",
+		i18n.T("La cofirma y la contrafirma con --cosign y --countersign son de CAdES.", "Co-signing and countersigning with --cosign and --countersign are for CAdES."),
+		i18n.T("Para añadir otra firma a un PDF firmado, fírmalo de nuevo con --format pades: las firmas anteriores siguen válidas. Para XML, firma de nuevo con --format xades.",
+			"To add another signature to a signed PDF, sign it again with --format pades: the earlier signatures stay valid. For XML, sign it again with --format xades."))
 	errSignMode = i18n.New("sign.mode",
 		i18n.T("Esa forma de firma no sirve para CAdES.", "That kind of signature does not apply to CAdES."),
 		i18n.T("Con CAdES usa --attached (el documento va dentro de la firma, por defecto) o --detached (la firma va aparte); --enveloped es para XML (XAdES).",
@@ -61,7 +71,8 @@ var (
 
 // signErrors lists the errors above for the bilingual checks.
 var signErrors = map[string]*i18n.Error{
-	"errSignFormat": errSignFormat, "errSignFormatUnavailable": errSignFormatUnavailable, "errSignMode": errSignMode,
+	"errSignFormat": errSignFormat, "errSignModePAdES": errSignModePAdES, "errSignModeXAdES": errSignModeXAdES,
+	"errSignCoFormat": errSignCoFormat, "errSignMode": errSignMode,
 	"errSignTwoModes": errSignTwoModes, "errSignCoAndCounter": errSignCoAndCounter, "errSignNeedInput": errSignNeedInput,
 	"errSignRead": errSignRead, "errSignOutputExists": errSignOutputExists, "errSignWrite": errSignWrite, "errSignSigner": errSignSigner,
 }
@@ -72,14 +83,22 @@ type signFlags struct {
 	attached, detached, envelope bool
 	cosign, countersign, out     string
 	signer                       int
+	visible                      bool
+	reason, location             string
 }
 
 func (a *app) signCmd() *cobra.Command {
 	var f signFlags
 	cmd := &cobra.Command{
 		Use:   "sign [flags] IN",
-		Short: "Sign a file with your certificate (.p12): CAdES, with co- and countersignatures",
+		Short: "Sign a file with your certificate (.p12): CAdES, PAdES (PDF) or XAdES (XML)",
 		Long: `Sign a file with the certificate and key in your .p12 backup.
+
+PAdES (--format pades) signs a PDF inside the PDF, written to IN.signed.pdf
+(an incremental update: earlier signatures stay valid; --visible draws the
+signature on the last page). XAdES (--format xades) signs an XML document
+inside it (--enveloped, the default for .xml) or any file in a separate
+IN.xsig (--detached).
 
 CAdES (--format cades) signs any file. By default the document goes inside
 the signature (--attached), written to IN.csig; with --detached the
@@ -94,7 +113,9 @@ unless -o says otherwise, and keep the earlier signatures valid.`,
 		Example: `  llavero sign --p12 ana.p12 contrato.pdf
   llavero sign --p12 ana.p12 --detached --level T contrato.pdf -o contrato.csig
   llavero sign --p12 luis.p12 --cosign contrato.csig contrato.pdf
-  llavero sign --p12 notaria.p12 --countersign contrato.pdf.csig --signer 1`,
+  llavero sign --p12 notaria.p12 --countersign contrato.pdf.csig --signer 1
+  llavero sign --p12 ana.p12 --format pades --visible --level T contrato.pdf
+  llavero sign --p12 ana.p12 --format xades factura.xml`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := ""
@@ -117,6 +138,9 @@ unless -o says otherwise, and keep the earlier signatures valid.`,
 	fl.StringVar(&f.cosign, "cosign", "", "an existing signature to add your signature to")
 	fl.StringVar(&f.countersign, "countersign", "", "an existing signature whose signer you countersign")
 	fl.IntVar(&f.signer, "signer", 1, "with --countersign: which signer to countersign, from 1")
+	fl.BoolVar(&f.visible, "visible", false, "PAdES: draw the signature on the last page")
+	fl.StringVar(&f.reason, "reason", "", "PAdES: why you sign (shown by PDF readers)")
+	fl.StringVar(&f.location, "location", "", "PAdES: where you sign")
 	fl.StringVarP(&f.out, "out", "o", "", "where to write the signature (default IN.csig; with --cosign/--countersign, the existing file)")
 	_ = cmd.MarkFlagRequired("p12")
 	return cmd
@@ -133,16 +157,25 @@ func (a *app) sign(cmd *cobra.Command, f signFlags, in string) error {
 	if modes > 1 {
 		return errSignTwoModes
 	}
-	switch strings.ToLower(f.format) {
+	format := strings.ToLower(f.format)
+	switch format {
 	case signing.CAdES:
-	case signing.PAdES, signing.XAdES:
-		// Parts B and C plug in here.
-		return errSignFormatUnavailable.Wrap(fmt.Errorf("format %s", f.format))
+		if f.envelope {
+			return errSignMode
+		}
+	case signing.PAdES:
+		if modes > 0 {
+			return errSignModePAdES
+		}
+	case signing.XAdES:
+		if f.attached {
+			return errSignModeXAdES
+		}
 	default:
 		return errSignFormat.Wrap(fmt.Errorf("format %q", f.format))
 	}
-	if f.envelope {
-		return errSignMode
+	if format != signing.CAdES && (f.cosign != "" || f.countersign != "") {
+		return errSignCoFormat
 	}
 	if f.cosign != "" && f.countersign != "" {
 		return errSignCoAndCounter
@@ -157,14 +190,21 @@ func (a *app) sign(cmd *cobra.Command, f signFlags, in string) error {
 	if err != nil {
 		return err
 	}
-	opt := cades.Options{Detached: f.detached, Level: level}
+	var ts signing.Timestamper
 	if level == signing.LevelT {
 		url := f.tsa
 		if url == "" {
 			url = strings.TrimRight(f.server, "/") + "/tsa"
 		}
-		opt.Timestamper = &signing.TSAClient{URL: url}
+		ts = &signing.TSAClient{URL: url}
 	}
+	switch format {
+	case signing.PAdES:
+		return a.signPDF(cmd, f, in, level, ts)
+	case signing.XAdES:
+		return a.signXML(cmd, f, in, level, ts)
+	}
+	opt := cades.Options{Detached: f.detached, Level: level, Timestamper: ts}
 
 	cred, err := a.readCredential(f.p12, f.p12PassFile)
 	if err != nil {
@@ -264,12 +304,29 @@ func readFile(path string) ([]byte, error) {
 // file is linked into place, which fails if one exists: nothing is lost
 // even when two runs race.
 func writeSignature(path string, sig []byte, overwrite bool) error {
+	return writeStreamed(path, overwrite, func(w io.Writer) error {
+		if _, err := w.Write(sig); err != nil {
+			return errSignWrite.Wrap(err)
+		}
+		return nil
+	})
+}
+
+// writeStreamed is writeSignature for output made by write as it goes (a
+// signed PDF as large as the original); an error from write leaves
+// nothing behind.
+func writeStreamed(path string, overwrite bool, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".llavero-sign-*")
 	if err != nil {
 		return errSignWrite.Wrap(err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(sig); err != nil {
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	if err := write(bw); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
 		tmp.Close()
 		return errSignWrite.Wrap(err)
 	}
@@ -291,5 +348,78 @@ func writeSignature(path string, sig []byte, overwrite bool) error {
 	case err != nil:
 		return errSignWrite.Wrap(err)
 	}
+	return nil
+}
+
+// signPDF signs a PDF inside itself (PAdES), streaming it: the document is
+// never read whole into memory.
+func (a *app) signPDF(cmd *cobra.Command, f signFlags, in string, level signing.Level, ts signing.Timestamper) error {
+	cred, err := a.readCredential(f.p12, f.p12PassFile)
+	if err != nil {
+		return err
+	}
+	file, err := os.Open(in)
+	if err != nil {
+		return errSignRead.Wrap(err)
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		return errSignRead.Wrap(err)
+	}
+	opt := pades.Options{Level: level, Timestamper: ts, Reason: f.reason, Location: f.location}
+	if f.visible {
+		opt.Visible = &pades.Visible{}
+	}
+	out, explicit := f.out, f.out != ""
+	if out == "" {
+		out = strings.TrimSuffix(in, filepath.Ext(in)) + ".signed.pdf"
+	}
+	err = writeStreamed(out, explicit, func(w io.Writer) error {
+		return pades.Sign(cmd.Context(), file, st.Size(), w, cred, opt)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, msg(a.lang(), "Firma PAdES-B-%s de %s guardada en %s\n", "PAdES-B-%s signature by %s saved to %s\n"),
+		level, cred.Certificate.Subject.CommonName, out)
+	return nil
+}
+
+// signXML signs an XML document inside itself (XAdES enveloped), or any
+// file in a separate signature (XAdES detached, the default for a file that
+// is not .xml).
+func (a *app) signXML(cmd *cobra.Command, f signFlags, in string, level signing.Level, ts signing.Timestamper) error {
+	detached := f.detached || (!f.envelope && !strings.EqualFold(filepath.Ext(in), ".xml"))
+	cred, err := a.readCredential(f.p12, f.p12PassFile)
+	if err != nil {
+		return err
+	}
+	file, err := os.Open(in)
+	if err != nil {
+		return errSignRead.Wrap(err)
+	}
+	defer file.Close()
+	opt := xades.Options{Level: level, Timestamper: ts}
+	var sig []byte
+	what := msg(a.lang(), "dentro del XML", "enveloped")
+	if detached {
+		what = msg(a.lang(), "separada", "detached")
+		sig, err = xades.SignDetached(cmd.Context(), bufio.NewReaderSize(file, 1<<16), filepath.Base(in), cred, opt)
+	} else {
+		sig, err = xades.SignEnveloped(cmd.Context(), bufio.NewReaderSize(file, 1<<16), cred, opt)
+	}
+	if err != nil {
+		return err
+	}
+	out, explicit := f.out, f.out != ""
+	if out == "" {
+		out = in + ".xsig"
+	}
+	if err := writeSignature(out, sig, explicit); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, msg(a.lang(), "Firma XAdES-B-%s (%s) de %s guardada en %s\n", "XAdES-B-%s signature (%s) by %s saved to %s\n"),
+		level, what, cred.Certificate.Subject.CommonName, out)
 	return nil
 }

@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-pdf/fpdf"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/llavero/llavero/internal/ca"
@@ -28,6 +30,7 @@ func TestSignErrorsAreBilingual(t *testing.T) {
 // signEnv is a CA, two citizens' .p12 files and a platform serving /tsa.
 type signEnv struct {
 	dir, root, server string
+	issuing           string
 	ana, luis, pass   string
 }
 
@@ -35,7 +38,8 @@ func newSignEnv(t *testing.T) *signEnv {
 	t.Helper()
 	c := catest.New(t)
 	dir := t.TempDir()
-	e := &signEnv{dir: dir, root: catest.WritePEM(t, dir, "root.pem", c.Root()), pass: filepath.Join(dir, "pass")}
+	e := &signEnv{dir: dir, root: catest.WritePEM(t, dir, "root.pem", c.Root()), pass: filepath.Join(dir, "pass"),
+		issuing: catest.WritePEM(t, dir, "issuing.pem", c.Issuing())}
 	if err := os.WriteFile(e.pass, []byte("correct horse battery\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +152,10 @@ func TestSignCommandRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"PAdES not in this build", []string{"--format", "pades", doc}, "not available in this build"},
-		{"XAdES not in this build", []string{"--format", "xades", doc}, "not available in this build"},
+		{"PAdES of something not a PDF", []string{"--format", "pades", doc, "-o", filepath.Join(e.dir, "x.pdf")}, "not a PDF document"},
+		{"PAdES detached", []string{"--format", "pades", "--detached", doc}, "always goes inside the PDF"},
+		{"XAdES attached", []string{"--format", "xades", "--attached", doc}, "XAdES signs inside the XML"},
+		{"PAdES co-signature", []string{"--format", "pades", "--cosign", doc}, "are for CAdES"},
 		{"unknown format", []string{"--format", "asic", doc}, "Unknown signature format"},
 		{"enveloped CAdES", []string{"--enveloped", doc}, "does not apply to CAdES"},
 		{"two modes", []string{"--attached", "--detached", doc}, "Two kinds of signature"},
@@ -173,6 +179,70 @@ func TestSignCommandRefusals(t *testing.T) {
 	_, errs, code := run(t, "sign", "--p12", e.ana, "--p12-passphrase-file", wrong, doc)
 	if code != 1 || !strings.Contains(errs, "passphrase does not open") {
 		t.Fatalf("wrong passphrase: exit %d, %s", code, errs)
+	}
+}
+
+// TestSignPDFAndXMLCommand: a PDF signed twice (visible, level T, then a
+// second signer) that pdfsig reports valid twice, an XML signed inside
+// and a binary file signed apart, both accepted by xmlsec1.
+func TestSignPDFAndXMLCommand(t *testing.T) {
+	t.Setenv("LLAVERO_LANG", "en")
+	e := newSignEnv(t)
+	p12 := func(who string) []string { return []string{"sign", "--p12", who, "--p12-passphrase-file", e.pass} }
+
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.AddPage()
+	pdf.SetFont("Helvetica", "", 12)
+	pdf.Cell(40, 10, "Solicitud de canje de permiso")
+	doc := filepath.Join(e.dir, "canje.pdf")
+	if err := pdf.OutputFileAndClose(doc); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := run(t, append(p12(e.ana), "--format", "pades", "--visible", "--level", "T", "--server", e.server, "--reason", "Canje", doc)...)
+	signed := filepath.Join(e.dir, "canje.signed.pdf")
+	if code != 0 || !strings.Contains(out, "PAdES-B-T signature by RUIZ ANA - 12345678Z saved to "+signed) {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	twice := filepath.Join(e.dir, "canje.twice.pdf")
+	if out, errs, code := run(t, append(p12(e.luis), "--format", "pades", signed, "-o", twice)...); code != 0 {
+		t.Fatalf("second signature: exit %d\n%s%s", code, out, errs)
+	}
+	if tool, err := exec.LookPath("pdfsig"); err == nil {
+		report, _ := exec.Command(tool, "-nocert", "-no-ocsp", twice).CombinedOutput()
+		if n := strings.Count(string(report), "Signature Validation: Signature is Valid."); n != 2 {
+			t.Fatalf("pdfsig reports %d valid signatures, want 2:\n%s", n, report)
+		}
+		for _, who := range []string{"RUIZ ANA - 12345678Z", "GIL LUIS - X1234567L"} {
+			if !strings.Contains(string(report), who) {
+				t.Errorf("pdfsig does not name %s:\n%s", who, report)
+			}
+		}
+	} else {
+		t.Log("pdfsig (poppler-utils) not installed: PAdES output not checked by an external tool")
+	}
+
+	xml := filepath.Join(e.dir, "factura.xml")
+	os.WriteFile(xml, []byte(`<?xml version="1.0" encoding="UTF-8"?><factura><importe>120.00</importe></factura>`), 0o644)
+	bin := filepath.Join(e.dir, "foto.jpg")
+	os.WriteFile(bin, []byte{0xff, 0xd8, 0xff, 0xe0, 1, 2, 3}, 0o644)
+	if out, errs, code := run(t, append(p12(e.ana), "--format", "xades", xml)...); code != 0 || !strings.Contains(out, "(enveloped)") {
+		t.Fatalf("xades enveloped: exit %d\n%s%s", code, out, errs)
+	}
+	if out, errs, code := run(t, append(p12(e.ana), "--format", "xades", "--level", "T", "--server", e.server, bin)...); code != 0 || !strings.Contains(out, "XAdES-B-T signature (detached)") {
+		t.Fatalf("xades detached: exit %d\n%s%s", code, out, errs)
+	}
+	tool, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		t.Log("xmlsec1 not installed: XAdES output not checked by an external tool")
+		return
+	}
+	for _, sig := range []string{xml + ".xsig", bin + ".xsig"} {
+		cmd := exec.Command(tool, "--verify", "--trusted-pem", e.root, "--untrusted-pem", e.issuing,
+			"--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties", sig)
+		cmd.Dir = e.dir
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "OK") {
+			t.Errorf("xmlsec1 refuses %s: %v\n%s", sig, err, out)
+		}
 	}
 }
 
