@@ -151,6 +151,13 @@ func validatePDF(ctx context.Context, vf *Verifier, file []byte, r *Report) {
 			Text: text(i18n.T("El PDF está dañado y no se puede leer.", "The PDF is damaged and cannot be read.")), Detail: err.Error()})
 		return
 	}
+	if len(sigs) == 0 && bytes.Contains(file, []byte("/ByteRange")) {
+		// A signature is there but the PDF's structure does not lead to it
+		// (a truncated file, a broken cross-reference table).
+		r.Checks = append(r.Checks, Check{Code: "format.pdf", Outcome: Failed, SubIndication: FormatFailure,
+			Text: text(i18n.T("El PDF está dañado y no se puede leer.", "The PDF is damaged and cannot be read.")), Detail: "signature dictionary not reachable"})
+		return
+	}
 	if len(sigs) == 0 {
 		r.Checks = append(r.Checks, Check{Code: "format.pdf", Outcome: Indeterminate, SubIndication: SignedDataNotFound,
 			Text: text(i18n.T("El PDF no contiene ninguna firma.", "The PDF holds no signature."))})

@@ -129,8 +129,8 @@ func (s *Signature) add(code string, outcome Indication, sub SubIndication, t i1
 	s.Checks = append(s.Checks, Check{Code: code, Outcome: outcome, SubIndication: sub, Text: text(t), Detail: detail})
 }
 
-func (s *Signature) pass(code string, t i18n.Text)   { s.add(code, Passed, "", t, "") }
-func (s *Signature) info(code string, t i18n.Text)   { s.add(code, Info, "", t, "") }
+func (s *Signature) pass(code string, t i18n.Text) { s.add(code, Passed, "", t, "") }
+func (s *Signature) info(code string, t i18n.Text) { s.add(code, Info, "", t, "") }
 func (s *Signature) fail(code string, sub SubIndication, t i18n.Text, detail string) {
 	s.add(code, Failed, sub, t, detail)
 }

@@ -67,9 +67,9 @@ type Verifier struct {
 
 // Format names, as reports spell them.
 const (
-	FormatCAdES = "CAdES"
-	FormatPAdES = "PAdES"
-	FormatXAdES = "XAdES"
+	FormatCAdES       = "CAdES"
+	FormatPAdES       = "PAdES"
+	FormatXAdES       = "XAdES"
 	formatUnknownName = "unknown"
 )
 
