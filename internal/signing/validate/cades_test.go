@@ -242,3 +242,23 @@ func dump(r *Report) string {
 	b, _ := json.MarshalIndent(r, "", "  ")
 	return string(b)
 }
+
+func TestChainCacheRespectsValidity(t *testing.T) {
+	p := newPKI(t)
+	var c chainCache
+	chains := [][]*x509.Certificate{{p.citizen, p.ca.Issuing(), p.ca.Root()}}
+	key := chainKey(p.citizen, nil)
+	c.put(key, chains)
+	if _, ok := c.get(key, time.Now()); !ok {
+		t.Error("miss inside validity")
+	}
+	if _, ok := c.get(key, p.citizen.NotAfter.Add(time.Second)); ok {
+		t.Error("hit after the leaf expired")
+	}
+	if _, ok := c.get(key, p.citizen.NotBefore.Add(-time.Second)); ok {
+		t.Error("hit before the leaf was valid")
+	}
+	if _, ok := c.get(chainKey(p.citizen, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}), time.Now()); ok {
+		t.Error("hit for another key usage")
+	}
+}

@@ -39,6 +39,8 @@ type Validator struct {
 	// XAdES parses XML signatures. Nil: an XML file is reported as a format
 	// llavero cannot validate yet.
 	XAdES Parser
+
+	cache chainCache
 }
 
 // Input is what is validated.
@@ -167,5 +169,13 @@ func (vf *Verifier) chain(cert *x509.Certificate, extra []*x509.Certificate, at 
 	if usages == nil {
 		usages = []x509.ExtKeyUsage{x509.ExtKeyUsageAny}
 	}
-	return cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: usages})
+	key := chainKey(cert, usages)
+	if chains, ok := vf.v.cache.get(key, at); ok {
+		return chains, nil
+	}
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: usages})
+	if err == nil {
+		vf.v.cache.put(key, chains)
+	}
+	return chains, err
 }
