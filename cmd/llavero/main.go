@@ -96,6 +96,7 @@ in capitals, dashes as underscores) or a key in the --config TOML file.`,
 		a.adminCmd(),
 		a.sampleOfficeCmd(),
 		a.benchCmd(),
+		a.verifyCmd(),
 	)
 	return root
 }
