@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -61,6 +62,8 @@ func TestCAdES(t *testing.T) {
 	stranger := newPKI(t)
 	untrustedTSA := stranger.tsa
 
+	weakTSA := *p.tsa
+	weakTSA.signHash = crypto.SHA1
 	contentAt := bytes.Index(good, content)
 	tests := []struct {
 		name    string
@@ -101,6 +104,8 @@ func TestCAdES(t *testing.T) {
 		{name: "wrong trust anchor", in: Input{Signature: good}, v: stranger.validator(now),
 			want: Indeterminate, sub: NoCertificateChainFound, signers: 1},
 		{name: "untrusted TSA", in: Input{Signature: p.makeCAdES(t, p.citizenKey, p.citizen, content, cadesOpts{tsa: untrustedTSA})},
+			want: Indeterminate, sub: NoPOE, signers: 1},
+		{name: "timestamp token signed with SHA-1", in: Input{Signature: p.makeCAdES(t, p.citizenKey, p.citizen, content, cadesOpts{tsa: &weakTSA})},
 			want: Indeterminate, sub: NoPOE, signers: 1},
 		{name: "SHA-1", in: Input{Signature: p.makeCAdES(t, p.citizenKey, p.citizen, content, cadesOpts{sha1: true})},
 			want: Indeterminate, sub: SigConstraintsFailure, signers: 1},

@@ -61,10 +61,14 @@ func (vf *Verifier) checkTimestamp(s *Signature, token []byte, imprint contentDi
 		// signing-certificate(-v2); without it, it is not a token.
 		ok = false
 	}
+	if ind, _ := verdict(inner.Checks); ind != Passed {
+		// A weak digest, or a binding to another certificate.
+		ok = false
+	}
 	if !ok {
 		detail := ""
 		for _, c := range inner.Checks {
-			if c.Outcome == Failed || c.Outcome == Indeterminate || c.Outcome == Info {
+			if c.Outcome != Passed {
 				detail = c.Code + ": " + c.Text.EN
 				break
 			}

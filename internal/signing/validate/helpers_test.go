@@ -142,6 +142,8 @@ type testTSA struct {
 	key  crypto.Signer
 	// at, when set, is the time the tokens carry (now otherwise).
 	at time.Time
+	// signHash is the digest of the token's own signature (SHA-256 when 0).
+	signHash crypto.Hash
 }
 
 func (a *testTSA) response(h crypto.Hash, digest []byte) ([]byte, error) {
@@ -150,7 +152,11 @@ func (a *testTSA) response(h crypto.Hash, digest []byte) ([]byte, error) {
 		at = time.Now()
 	}
 	ts := timestamp.Timestamp{HashAlgorithm: h, HashedMessage: digest, Time: at, Policy: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, AddTSACertificate: true}
-	return ts.CreateResponseWithOpts(a.cert, a.key, crypto.SHA256)
+	h2 := a.signHash
+	if h2 == 0 {
+		h2 = crypto.SHA256
+	}
+	return ts.CreateResponseWithOpts(a.cert, a.key, h2)
 }
 
 // Timestamp implements signing.Timestamper.
