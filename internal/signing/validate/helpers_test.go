@@ -39,10 +39,17 @@ type pki struct {
 	certs      *memCerts
 }
 
-func newPKI(t testing.TB) *pki {
+func newPKI(t testing.TB) *pki { return newPKIAt(t, "") }
+
+// newPKIAt makes a pki whose certificates point their OCSP and CRL
+// addresses at baseURL (catest's placeholder when empty).
+func newPKIAt(t testing.TB, baseURL string) *pki {
 	t.Helper()
 	ctx := context.Background()
 	opts := catest.Options(t)
+	if baseURL != "" {
+		opts.BaseURL = baseURL
+	}
 	c, err := ca.Open(ctx, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,5 +236,47 @@ func TestLoadTrust(t *testing.T) {
 		if _, err := LoadTrust(path); !errors.Is(err, ErrTrustList) {
 			t.Errorf("LoadTrust(%s): %v", path, err)
 		}
+	}
+}
+
+// TestValidateWithNetworkRevocation: a CA of the trust list, whose status
+// llavero learns over OCSP (or its CRL), as `llavero verify --network` does.
+func TestValidateWithNetworkRevocation(t *testing.T) {
+	ss := &statusServer{revoked: map[string]time.Time{}}
+	srv := httptest.NewServer(ss)
+	t.Cleanup(srv.Close)
+	p := newPKIAt(t, srv.URL)
+	ss.ca = p.ca
+	revokedKey, revoked := p.person(t, "11111111H")
+	ss.revoked[revoked.SerialNumber.Text(16)] = time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	content := []byte("x")
+	good := p.makeCAdES(t, p.citizenKey, p.citizen, content, cadesOpts{})
+	bad := p.makeCAdES(t, revokedKey, revoked, content, cadesOpts{})
+	v := &Validator{Roots: Pool(p.ca.Root()), Revocation: NetworkRevocation{HTTP: srv.Client()}}
+
+	for _, tc := range []struct {
+		name   string
+		sig    []byte
+		down   bool
+		want   Indication
+		sub    SubIndication
+		source string
+	}{
+		{"good", good, false, Passed, "", "OCSP"},
+		{"revoked", bad, false, Failed, Revoked, ""},
+		{"responders down", good, true, Indeterminate, TryLater, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ss.mu.Lock()
+			ss.ocspDown, ss.crlDown = tc.down, tc.down
+			ss.mu.Unlock()
+			r := v.Validate(context.Background(), Input{Signature: tc.sig})
+			if r.Indication != tc.want || r.SubIndication != tc.sub {
+				t.Errorf("%s/%s, want %s/%s\n%s", r.Indication, r.SubIndication, tc.want, tc.sub, dump(r))
+			}
+			if c := findCheck(r.Signatures[0], "certificate.revocation"); tc.source != "" && (c == nil || !strings.Contains(c.Text.EN, tc.source)) {
+				t.Errorf("revocation check %+v", c)
+			}
+		})
 	}
 }
