@@ -97,6 +97,7 @@ in capitals, dashes as underscores) or a key in the --config TOML file.`,
 		a.sampleOfficeCmd(),
 		a.benchCmd(),
 		a.signCmd(),
+		a.verifyCmd(),
 	)
 	return root
 }

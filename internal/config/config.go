@@ -41,6 +41,7 @@ type Config struct {
 	Listen             string
 	PublicURL          string
 	TrustedProxies     string
+	SignatureTrust     string // extra trust anchors for signature validation: PEM files or directories, comma-separated
 	ShutdownTimeout    time.Duration
 	Outbox             bool // keep every notification in the outbox (development)
 	AllowForeignPhones bool
@@ -92,6 +93,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address the main HTTP server listens on")
 	fs.StringVar(&c.PublicURL, "public-url", "", "URL citizens and relying parties reach this platform at (default: http://LISTEN)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client address for rate limits")
+	fs.StringVar(&c.SignatureTrust, "signature-trust", "", "trust list for signature validation besides llavero's own CA: PEM bundles or directories of certificates, comma-separated")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
 	fs.BoolVar(&c.Outbox, "outbox", true, "keep a copy of every email, SMS and letter in the outbox (development)")
 	fs.BoolVar(&c.AllowForeignPhones, "allow-foreign-phones", true, "accept non-Spanish mobile numbers for SMS")

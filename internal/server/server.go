@@ -113,6 +113,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	p.Web.MountOIDC(p.OIDC, ad)
+	if err := p.mountSignatures(cfg, st); err != nil {
+		p.Close()
+		return nil, err
+	}
 	p.certLogin = p.Web.AccountCertLoginHandler(p.Web.CertLoginHandler(deps), ad)
 	return p, nil
 }
