@@ -124,7 +124,7 @@ func TestCAdES(t *testing.T) {
 		{name: "garbage", in: Input{Signature: []byte("hola, esto no es una firma")}, want: Failed, sub: FormatFailure},
 		{name: "empty", in: Input{}, want: Failed, sub: FormatFailure},
 		{name: "truncated DER", in: Input{Signature: good[:len(good)/2]}, want: Failed, sub: FormatFailure},
-		{name: "XML without a XAdES parser", in: Input{Signature: []byte("<?xml version=\"1.0\"?><a/>")}, want: Indeterminate, sub: FormatFailure},
+		{name: "XML without a signature", in: Input{Signature: []byte("<?xml version=\"1.0\"?><a/>")}, want: Failed, sub: FormatFailure},
 		{name: "PDF without signatures", in: Input{Signature: []byte("%PDF-1.4\n%%EOF\n")}, want: Failed, sub: FormatFailure},
 	}
 	for _, tc := range tests {

@@ -36,8 +36,7 @@ type Validator struct {
 	Revocation Revocation
 	// Now is the validation time (time.Now when nil).
 	Now func() time.Time
-	// XAdES parses XML signatures. Nil: an XML file is reported as a format
-	// llavero cannot validate yet.
+	// XAdES parses XML signatures; nil means signing/xades.
 	XAdES Parser
 
 	cache chainCache
@@ -105,10 +104,11 @@ func (v *Validator) Validate(ctx context.Context, in Input) *Report {
 	case FormatCAdES:
 		validateCMS(ctx, vf, der, in.Content, r)
 	case FormatXAdES:
-		if v.XAdES == nil {
-			r.Checks = append(r.Checks, Check{Code: "format.xades", Outcome: Indeterminate, SubIndication: FormatFailure,
-				Text: text(i18n.T("Este servidor todavía no valida firmas XAdES.", "This server cannot validate XAdES signatures yet."))})
-		} else if err := v.XAdES.Validate(ctx, vf, in, r); err != nil {
+		p := v.XAdES
+		if p == nil {
+			p = xadesFormat{}
+		}
+		if err := p.Validate(ctx, vf, in, r); err != nil {
 			r.Checks = append(r.Checks, Check{Code: "format.xades", Outcome: Failed, SubIndication: FormatFailure,
 				Text: text(i18n.T("La firma XML no se puede leer.", "The XML signature cannot be read.")), Detail: err.Error()})
 		}
