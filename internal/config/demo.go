@@ -71,6 +71,14 @@ func (c *Config) validateDemo(fs *pflag.FlagSet) error {
 			return fmt.Errorf("setting --demo-offices-listen: %q is not host:port (%v)", a, err)
 		}
 	}
+	// Browsers accept passkeys (the app login) from "localhost" over plain
+	// HTTP, never from an IP address: a demo on loopback is reached by
+	// that name unless told otherwise.
+	if fs != nil && !fs.Changed("public-url") {
+		if host, port, err := net.SplitHostPort(c.Listen); err == nil && host == "127.0.0.1" {
+			c.PublicURL = "http://" + net.JoinHostPort("localhost", port)
+		}
+	}
 	if !c.Outbox {
 		return errors.New("setting --outbox: --demo shows what llavero sends at /dev/outbox, so the outbox must stay on")
 	}

@@ -106,6 +106,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	p.Web.MountOIDC(p.OIDC, ad)
+	if cfg.Demo.Enabled {
+		p.Web.MountDevOutbox(web.DevOutboxDeps{Outbox: st, LetterDir: filepath.Join(cfg.Data, "letters")})
+	}
 	p.certLogin = p.Web.AccountCertLoginHandler(p.Web.CertLoginHandler(deps), ad)
 	return p, nil
 }
