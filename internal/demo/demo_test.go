@@ -329,4 +329,3 @@ func TestPrepareNeedsEveryOffice(t *testing.T) {
 		t.Error("something was written before the addresses were checked")
 	}
 }
-
