@@ -35,7 +35,7 @@ var levels = map[string]i18n.Text{
 var (
 	sumTitle     = i18n.T("llavero (DEMOSTRACIÓN: personas y oficinas ficticias) está en marcha", "llavero (DEMONSTRATION: fictional people and offices) is running")
 	sumOpen      = i18n.T("Abra", "Open")
-	sumCertLogin = i18n.T("acceso con certificado", "certificate login")
+	sumCertLogin = i18n.T("acceso con certificado (cuenta con su certificado)", "certificate login (account with your certificate)")
 	sumConsole   = i18n.T("consola de la oficina (con un .p12 de operador)", "office console (with an operator .p12)")
 	sumRoot      = i18n.T("raíz de la CA de desarrollo (impórtela en el navegador para el acceso con certificado)", "the development CA's root (import it into the browser for certificate login)")
 	sumOutbox    = i18n.T("bandeja de salida: correos, SMS y cartas con sus códigos", "outbox: emails, SMS and letters with their codes")
@@ -63,7 +63,7 @@ func (s *Setup) WriteSummary(w io.Writer, lang i18n.Lang, u URLs) error {
 	in := func(t i18n.Text) string { return t.In(lang) }
 	fmt.Fprintf(&b, "%s\n\n", in(sumTitle))
 	fmt.Fprintf(&b, "  %s %s\n", in(sumOpen), u.Public)
-	fmt.Fprintf(&b, "  %s: %s/  ·  %s: %s/office\n", in(sumCertLogin), u.CertLogin, in(sumConsole), u.CertLogin)
+	fmt.Fprintf(&b, "  %s: %s/account/register\n  %s: %s/office\n", in(sumCertLogin), u.CertLogin, in(sumConsole), u.CertLogin)
 	fmt.Fprintf(&b, "  %s: %s/ca/root.crt\n", in(sumRoot), u.Public)
 	fmt.Fprintf(&b, "  %s: %s/dev/outbox\n", in(sumOutbox), u.Public)
 	fmt.Fprintf(&b, "  %s: %s\n\n", in(sumData), filepath.Dir(s.Dir))
