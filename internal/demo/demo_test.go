@@ -3,14 +3,19 @@ package demo
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/llavero/llavero/internal/ca"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/identity"
@@ -21,8 +26,40 @@ import (
 	"github.com/llavero/llavero/internal/registry"
 	"github.com/llavero/llavero/internal/sampleoffice"
 	"github.com/llavero/llavero/internal/store"
+	"github.com/llavero/llavero/internal/store/postgres"
 	"github.com/llavero/llavero/internal/store/sqlite"
 )
+
+// postgresSchema makes a schema of its own for one test and returns a URL
+// whose search_path points at it, so runs never collide.
+func postgresSchema(t *testing.T, base string) string {
+	t.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "demo_" + hex.EncodeToString(b[:])
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", base); err == nil {
+			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
 
 // TestPeoplePassRegistryValidation: the sample registry is what "admin
 // registry import" accepts, and each person is the situation they are
@@ -114,13 +151,19 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
 	data := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(data, "llavero.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "llavero.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newEnvWith(t, st, data)
+}
+
+// newEnvWith is an env on st, a shared demonstration's database.
+func newEnvWith(t *testing.T, st store.Store, data string) *env {
+	t.Helper()
+	ctx := context.Background()
 	ks, err := ca.NewFileKeyStore(filepath.Join(data, "keys"), []byte("test passphrase for the demo CA"))
 	if err != nil {
 		t.Fatal(err)
@@ -169,8 +212,25 @@ func auditCount(t *testing.T, st store.Store, action string) int {
 // office, operator, client or person twice, the same files and
 // passphrase), brings the offices' addresses up to date, and the operator
 // files open with the passphrase and hold the operators' certificates.
+// On PostgreSQL too (a --demo-public demonstration), when
+// LLAVERO_TEST_POSTGRES_URL is set.
 func TestPrepareTwice(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { prepareTwice(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("LLAVERO_TEST_POSTGRES_URL")
+		if base == "" {
+			t.Skip("LLAVERO_TEST_POSTGRES_URL not set")
+		}
+		st, err := postgres.Open(context.Background(), postgresSchema(t, base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		prepareTwice(t, newEnvWith(t, st, t.TempDir()))
+	})
+}
+
+func prepareTwice(t *testing.T, e *env) {
 	ctx := context.Background()
 	st := e.deps.Store
 	first := e.prepare(t, officeURLs)
