@@ -16,6 +16,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/llavero/llavero/internal/ca"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/identity"
