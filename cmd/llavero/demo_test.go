@@ -225,3 +225,27 @@ func TestDemoRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestSampleOfficeCatalogue: "llavero sample-office" still prints how to
+// register the traffic office, and --office picks another of the
+// catalogue, on its own port.
+func TestSampleOfficeCatalogue(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		code      int
+		want, not string
+	}{
+		{[]string{"sample-office"}, 0, "--name 'Sede electrónica de Tráfico (ejemplo)' --redirect-uri http://127.0.0.1:9090/callback", ""},
+		{[]string{"sample-office", "--office", "tax"}, 0, "--redirect-uri http://127.0.0.1:9091/callback --redirect-uri http://127.0.0.1:9091/ --min-acr substantial --procedure 'tax-return:", "points-balance"},
+		{[]string{"sample-office", "--office", "social-security", "--listen", "127.0.0.1:7000"}, 0, "http://127.0.0.1:7000/callback", "9092"},
+		{[]string{"sample-office", "--office", "weather"}, 1, "", ""},
+	} {
+		stdout, stderr, code := run(t, tc.args...)
+		if code != tc.code || !strings.Contains(stdout, tc.want) || tc.not != "" && strings.Contains(stdout, tc.not) {
+			t.Errorf("%v: exit %d\n%s\n%s", tc.args, code, stdout, stderr)
+		}
+		if tc.code == 1 && !strings.Contains(stderr, "traffic, tax, social-security") {
+			t.Errorf("%v: the error does not list the offices: %s", tc.args, stderr)
+		}
+	}
+}
