@@ -76,8 +76,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 registration offices, an identity provider with levels of assurance for
 electronic offices, and document signing.
 
-Start a trial installation (SQLite, development CA, outbox) with:
-  llavero serve
+Start a trial installation (SQLite, development CA, outbox, sample people,
+offices and electronic offices) with:
+  llavero serve --demo
 
 Every setting is a flag, an environment variable (LLAVERO_ + the flag name
 in capitals, dashes as underscores) or a key in the --config TOML file.`,

@@ -23,19 +23,23 @@ const sampleSecretEnv = "LLAVERO_SAMPLE_CLIENT_SECRET"
 // sampleOfficeCmd runs the sample electronic office, a relying party that
 // logs people in through llavero.
 func (a *app) sampleOfficeCmd() *cobra.Command {
-	var issuer, clientID, secretFile, listen, publicURL string
+	var issuer, clientID, secretFile, listen, publicURL, officeID string
 	cmd := &cobra.Command{
 		Use:   "sample-office",
-		Short: "Run a sample electronic office (a traffic office) that logs people in through llavero",
+		Short: "Run a sample electronic office (traffic, tax or social security) that logs people in through llavero",
 		Long: `Run "` + sampleoffice.Name + `", a small relying party that logs
 people in through llavero with OpenID Connect (authorization code flow,
 PKCE S256, acr_values per procedure) and shows who logged in and at which
-level. Its procedures:
+level. --office picks one of the catalogue (traffic by default):
 
-  points balance     level low
-  pay a fine         level low
-  licence exchange   level substantial, and a signature (signing comes with
-                     a later version of llavero: the sample stops before it)
+  traffic            points balance (low), pay a fine (low), licence
+                     exchange (substantial, and a signature)
+  tax                income tax return (substantial), quarterly VAT return
+                     (substantial, and a signature with the certificate)
+  social-security    contribution history (substantial)
+
+The samples stop before a signature. "llavero serve --demo" runs all three
+beside llavero, registered and ready.
 
 First register it with llavero. Both redirect URIs are needed: PUBLIC/callback
 receives the sign-in, and PUBLIC/ is where llavero's logout sends the browser
@@ -53,14 +57,24 @@ made up.`,
   # then open http://127.0.0.1:9090`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			kind, ok := sampleoffice.Lookup(officeID)
+			if !ok {
+				return fmt.Errorf("--office %q: use one of %s", officeID, strings.Join(sampleoffice.IDs(), ", "))
+			}
+			if !cmd.Flags().Changed("listen") {
+				listen = fmt.Sprintf("127.0.0.1:%d", kind.Port)
+			}
 			publicURL = strings.TrimRight(publicURL, "/")
 			if publicURL == "" {
 				publicURL = "http://" + listen
 			}
 			if clientID == "" {
 				fmt.Fprintf(a.stderr, "The sample office is not registered with llavero yet. Register it with:\n\n")
-				fmt.Fprintln(a.stdout, sampleoffice.RegisterCommand(publicURL))
+				fmt.Fprintln(a.stdout, kind.RegisterCommand(publicURL))
 				fmt.Fprintf(a.stderr, "\nthen start it with the client_id and client_secret that command prints:\n\n  %s=<client_secret> llavero sample-office --issuer %s --client-id <client_id>", sampleSecretEnv, issuer)
+				if kind.ID != sampleoffice.Traffic.ID {
+					fmt.Fprintf(a.stderr, " --office %s", kind.ID)
+				}
 				if publicURL != "http://"+listen {
 					fmt.Fprintf(a.stderr, " --public-url %s", publicURL)
 				}
@@ -78,7 +92,7 @@ made up.`,
 			graceful.Store(true)
 			ctx := cmd.Context()
 			office, err := sampleoffice.New(ctx, sampleoffice.Config{Issuer: issuer, ClientID: clientID, ClientSecret: secret,
-				PublicURL: publicURL, Log: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+				Office: kind, PublicURL: publicURL, Log: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 			if err != nil {
 				return fmt.Errorf("%w\n  is llavero running at %s? Start it with \"llavero serve\", or pass --issuer", err, issuer)
 			}
@@ -91,7 +105,7 @@ made up.`,
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(ln) }()
 			fmt.Fprintf(a.stdout, "%s is running: %s\n  logs in through llavero at %s as client %s\n  stop with Ctrl-C\n",
-				sampleoffice.Name, publicURL, issuer, clientID)
+				kind.Name.In(a.lang()), publicURL, issuer, clientID)
 			select {
 			case err := <-done:
 				return err
@@ -109,7 +123,8 @@ made up.`,
 	f.StringVar(&issuer, "issuer", "http://127.0.0.1:8080", "llavero's URL (its OpenID Connect issuer, the --public-url of llavero serve)")
 	f.StringVar(&clientID, "client-id", "", "the client_id from \"llavero admin client add\" (without it, print that command)")
 	f.StringVar(&secretFile, "client-secret-file", "", "a file holding the client_secret (or set "+sampleSecretEnv+")")
-	f.StringVar(&listen, "listen", "127.0.0.1:9090", "address the office listens on")
+	f.StringVar(&listen, "listen", "127.0.0.1:9090", "address the office listens on (default: the office's own port, 9090, 9091 or 9092)")
+	f.StringVar(&officeID, "office", sampleoffice.Traffic.ID, "which sample office: "+strings.Join(sampleoffice.IDs(), ", "))
 	f.StringVar(&publicURL, "public-url", "", "URL browsers reach the office at (default: http://LISTEN)")
 	return cmd
 }

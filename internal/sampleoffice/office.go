@@ -1,7 +1,8 @@
 // Package sampleoffice is a small electronic office (relying party) that
 // logs people in through llavero, for newcomers to try first and for
-// developers of real offices to read: a traffic office with three
-// procedures at the levels DOMAIN.md gives them.
+// developers of real offices to read. One code serves a catalogue of
+// offices (traffic, tax, social security) with the procedures and levels
+// DOMAIN.md gives them.
 //
 // Everything a relying party must do is here and nothing else: the
 // authorization code flow with PKCE (S256), acr_values set to the
@@ -38,6 +39,8 @@ type Config struct {
 	Issuer       string
 	ClientID     string
 	ClientSecret string // "" for a client registered with --public
+	// Office is which office of the catalogue this is; Traffic when zero.
+	Office Kind
 	// PublicURL is where browsers reach the office; PublicURL+"/callback"
 	// and PublicURL+"/" must be registered redirect URIs.
 	PublicURL string
@@ -86,6 +89,9 @@ func New(ctx context.Context, cfg Config) (*Office, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Office.ID == "" {
+		cfg.Office = Traffic
 	}
 	o := &Office{cfg: cfg, secure: pub.Scheme == "https", sessions: newSessions(cfg.Now)}
 	// go-oidc and x/oauth2 find their HTTP client in a context; the
@@ -155,7 +161,7 @@ func (o *Office) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o.problem(w, r, http.StatusForbidden, pageCrossOrigin)
 	}))
-	return o.headers(switchLang(cop.Handler(mux), o.secure))
+	return o.headers(switchLang(cop.Handler(mux), o.langCookie(), o.secure))
 }
 
 func (o *Office) headers(next http.Handler) http.Handler {
@@ -169,17 +175,24 @@ func (o *Office) headers(next http.Handler) http.Handler {
 	})
 }
 
-const sessionCookie = "trafico_session"
+// The cookies carry the office's own prefix: on localhost cookies are
+// shared across ports, and the offices of the catalogue would otherwise
+// overwrite each other's (and llavero's).
+func (o *Office) sessionCookie() string { return o.cfg.Office.Cookie + "_session" }
+func (o *Office) langCookie() string    { return o.cfg.Office.Cookie + "_lang" }
+
+// lang is the language of the request's pages.
+func (o *Office) lang(r *http.Request) i18n.Lang { return langOf(r, o.langCookie()) }
 
 func (o *Office) sessionID(r *http.Request) string {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(o.sessionCookie()); err == nil {
 		return c.Value
 	}
 	return ""
 }
 
 func (o *Office) setSession(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: o.secure,
+	http.SetCookie(w, &http.Cookie{Name: o.sessionCookie(), Value: id, Path: "/", HttpOnly: true, Secure: o.secure,
 		SameSite: http.SameSiteLaxMode})
 }
 
@@ -193,7 +206,7 @@ func (o *Office) home(w http.ResponseWriter, r *http.Request) {
 // start begins the sign-in for a procedure, unless this browser is already
 // logged in at its level.
 func (o *Office) start(w http.ResponseWriter, r *http.Request) {
-	p, ok := procedure(r.PathValue("proc"))
+	p, ok := o.cfg.Office.procedure(r.PathValue("proc"))
 	if !ok {
 		o.problem(w, r, http.StatusNotFound, pageNotFound)
 		return
@@ -210,7 +223,7 @@ func (o *Office) start(w http.ResponseWriter, r *http.Request) {
 		oauth2.S256ChallengeOption(pd.verifier),
 		gooidc.Nonce(pd.nonce),
 		oauth2.SetAuthURLParam("acr_values", loa.URI(p.ACR)),
-		oauth2.SetAuthURLParam("ui_locales", string(langOf(r))),
+		oauth2.SetAuthURLParam("ui_locales", string(o.lang(r))),
 	)
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }
@@ -248,7 +261,7 @@ func (o *Office) callback(w http.ResponseWriter, r *http.Request) {
 		o.problem(w, r, http.StatusBadRequest, pageNotStarted)
 		return
 	}
-	p, _ := procedure(pd.proc)
+	p, _ := o.cfg.Office.procedure(pd.proc)
 	u, err := o.redeem(r.Context(), q.Get("code"), pd)
 	if err != nil {
 		o.cfg.Log.Warn("sample office: sign-in refused", "err", err)
@@ -325,7 +338,7 @@ func (o *Office) ctxFor(ctx context.Context) context.Context {
 // result shows the procedure's made-up outcome to a person logged in at
 // its level; anyone else starts from the home page.
 func (o *Office) result(w http.ResponseWriter, r *http.Request) {
-	p, ok := procedure(r.PathValue("proc"))
+	p, ok := o.cfg.Office.procedure(r.PathValue("proc"))
 	if !ok {
 		o.problem(w, r, http.StatusNotFound, pageNotFound)
 		return
@@ -335,9 +348,13 @@ func (o *Office) result(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	lang := langOf(r)
+	lang := o.lang(r)
 	pv := procView(p, lang)
 	v.Proc = &pv
+	if p.outcome != nil {
+		v.Outcome = p.outcome(v.User.Sub).In(lang)
+		v.SignStop = p.Signature
+	}
 	switch p.ID {
 	case "points-balance":
 		v.Points = points(v.User.Sub)
@@ -352,8 +369,14 @@ func (o *Office) result(w http.ResponseWriter, r *http.Request) {
 // points is a made-up balance between 4 and 15 (a Spanish licence holds
 // at most 15), the same every time for the same person at this office.
 func points(sub string) int {
-	sum := sha256.Sum256([]byte("points-balance\x00" + sub))
-	return 4 + int(binary.BigEndian.Uint32(sum[:4])%12)
+	return 4 + madeUp("points-balance", sub, 12)
+}
+
+// madeUp is a number below n, the same every time for one procedure and
+// one person at this office.
+func madeUp(proc, sub string, n int) int {
+	sum := sha256.Sum256([]byte(proc + "\x00" + sub))
+	return int(binary.BigEndian.Uint32(sum[:4]) % uint32(n))
 }
 
 const logoutState = "logged-out"
@@ -362,7 +385,7 @@ const logoutState = "logged-out"
 // browser back to the home page.
 func (o *Office) logout(w http.ResponseWriter, r *http.Request) {
 	u, ok := o.sessions.logout(o.sessionID(r))
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: o.secure,
+	http.SetCookie(w, &http.Cookie{Name: o.sessionCookie(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: o.secure,
 		SameSite: http.SameSiteLaxMode})
 	if !ok || o.endSession == "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -373,7 +396,7 @@ func (o *Office) logout(w http.ResponseWriter, r *http.Request) {
 		"post_logout_redirect_uri": {RedirectURIs(o.cfg.PublicURL)[1]},
 		"client_id":                {o.cfg.ClientID},
 		"state":                    {logoutState},
-		"ui_locales":               {string(langOf(r))},
+		"ui_locales":               {string(o.lang(r))},
 	}
 	sep := "?"
 	if strings.Contains(o.endSession, "?") {

@@ -78,9 +78,9 @@ func TestLanguage(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.Header.Set("Accept-Language", tc.accept)
 			if tc.cookie != "" {
-				r.AddCookie(&http.Cookie{Name: langCookie, Value: tc.cookie})
+				r.AddCookie(&http.Cookie{Name: "trafico_lang", Value: tc.cookie})
 			}
-			if got := langOf(r); got != tc.want {
+			if got := langOf(r, "trafico_lang"); got != tc.want {
 				t.Errorf("langOf = %s, want %s", got, tc.want)
 			}
 		})
@@ -88,7 +88,7 @@ func TestLanguage(t *testing.T) {
 }
 
 func TestLanguageSwitch(t *testing.T) {
-	h := switchLang(http.NotFoundHandler(), false)
+	h := switchLang(http.NotFoundHandler(), "trafico_lang", false)
 	tests := []struct{ target, location, cookie string }{
 		{"/?lang=en", "/", "en"},
 		{"/procedure/fine-payment?lang=es", "/procedure/fine-payment", "es"},
@@ -100,7 +100,7 @@ func TestLanguageSwitch(t *testing.T) {
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, tc.target, nil))
 		var cookie string
 		for _, c := range w.Result().Cookies() {
-			if c.Name == langCookie {
+			if c.Name == "trafico_lang" {
 				cookie = c.Value
 				if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
 					t.Errorf("%s: cookie %+v", tc.target, c)
@@ -192,5 +192,43 @@ func TestDescribeAMR(t *testing.T) {
 	}
 	if got := describeAMR(nil, i18n.EN); got != "(not given)" {
 		t.Errorf("none: %s", got)
+	}
+}
+
+// TestCatalogue: every office can be registered as it is and run beside
+// the others on one host (its own port and cookies), and its made-up
+// answers read well in both languages.
+func TestCatalogue(t *testing.T) {
+	ports, cookies, ids := map[int]bool{}, map[string]bool{}, map[string]bool{}
+	for _, k := range Catalogue {
+		if ports[k.Port] || cookies[k.Cookie] || ids[k.ID] || k.Name.ES == "" || k.Name.EN == "" || len(k.Procedures) == 0 {
+			t.Errorf("office %q: shares a port, cookie or ID, or lacks a name or procedures", k.ID)
+		}
+		ports[k.Port], cookies[k.Cookie], ids[k.ID] = true, true, true
+		if got, ok := Lookup(k.ID); !ok || got.ID != k.ID {
+			t.Errorf("Lookup(%q) = %v", k.ID, ok)
+		}
+		cmd := k.RegisterCommand("http://127.0.0.1:9999")
+		if !strings.Contains(cmd, "--min-acr "+k.MinACR()) || !strings.Contains(cmd, "--redirect-uri http://127.0.0.1:9999/callback") {
+			t.Errorf("%s: %s", k.ID, cmd)
+		}
+		for _, p := range k.Procedures {
+			if strings.Contains(p.Name.ES, ":") || loa.Rank(p.ACR) == 0 || !strings.Contains(cmd, "--procedure '"+p.ID+":") {
+				t.Errorf("%s: procedure %s cannot be registered as it is", k.ID, p.ID)
+			}
+			if p.outcome == nil {
+				continue
+			}
+			out := p.outcome("some-sub")
+			if out.ES == "" || out.EN == "" || strings.Contains(out.ES+out.EN, "%!") || out != p.outcome("some-sub") {
+				t.Errorf("%s/%s: outcome %+v", k.ID, p.ID, out)
+			}
+		}
+	}
+	if _, ok := Lookup("weather"); ok {
+		t.Error("an office outside the catalogue was found")
+	}
+	if Tax.MinACR() != loa.Substantial || Traffic.MinACR() != loa.Low {
+		t.Errorf("min levels: tax %s, traffic %s", Tax.MinACR(), Traffic.MinACR())
 	}
 }

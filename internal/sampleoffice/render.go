@@ -17,12 +17,11 @@ import (
 // Accept-Language. The cookie has the office's own name: on localhost
 // cookies are shared across ports, and llavero's own would otherwise be
 // overwritten by the office's choice.
-const langCookie = "trafico_lang"
 
 var matcher = language.NewMatcher([]language.Tag{language.Spanish, language.English})
 
-func langOf(r *http.Request) i18n.Lang {
-	if c, err := r.Cookie(langCookie); err == nil {
+func langOf(r *http.Request, cookie string) i18n.Lang {
+	if c, err := r.Cookie(cookie); err == nil {
 		if l, ok := i18n.Parse(c.Value); ok {
 			return l
 		}
@@ -37,7 +36,7 @@ func langOf(r *http.Request) i18n.Lang {
 
 // switchLang remembers a ?lang= choice and redirects to the same page
 // without it, so the address stays clean to share.
-func switchLang(next http.Handler, secure bool) http.Handler {
+func switchLang(next http.Handler, cookie string, secure bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if r.Method != http.MethodGet || !q.Has("lang") {
@@ -45,7 +44,7 @@ func switchLang(next http.Handler, secure bool) http.Handler {
 			return
 		}
 		if l, ok := i18n.Parse(q.Get("lang")); ok {
-			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
+			http.SetCookie(w, &http.Cookie{Name: cookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
 				HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 		}
 		q.Del("lang")
@@ -89,6 +88,7 @@ type problemView struct{ Title, Detail, Code string }
 
 // view is what every page template gets.
 type view struct {
+	Name      string // the office's
 	Lang      string
 	SwitchURL string
 	T         map[string]string
@@ -100,6 +100,8 @@ type view struct {
 	Points   int
 	NoFines  bool
 	Exchange bool
+	Outcome  string // a catalogue procedure's made-up answer
+	SignStop bool   // and the procedure stops before its signature
 
 	Problem *problemView
 }
@@ -118,7 +120,7 @@ var pageTexts = func() map[i18n.Lang]map[string]string {
 }()
 
 func (o *Office) view(r *http.Request) view {
-	lang := langOf(r)
+	lang := o.lang(r)
 	other := i18n.EN
 	if lang == i18n.EN {
 		other = i18n.ES
@@ -134,8 +136,8 @@ func (o *Office) view(r *http.Request) view {
 	if r.Method != http.MethodGet || path == "/callback" {
 		path = "/"
 	}
-	v := view{Lang: string(lang), SwitchURL: path + "?" + q.Encode(), T: pageTexts[lang]}
-	for _, p := range Procedures {
+	v := view{Name: o.cfg.Office.Name.In(lang), Lang: string(lang), SwitchURL: path + "?" + q.Encode(), T: pageTexts[lang]}
+	for _, p := range o.cfg.Office.Procedures {
 		v.Procs = append(v.Procs, procView(p, lang))
 	}
 	if u, ok := o.sessions.user(o.sessionID(r)); ok {
@@ -180,7 +182,7 @@ func (o *Office) render(w http.ResponseWriter, r *http.Request, status int, page
 }
 
 func (o *Office) problem(w http.ResponseWriter, r *http.Request, status int, p problem) {
-	lang := langOf(r)
+	lang := o.lang(r)
 	v := o.view(r)
 	v.Problem = &problemView{Title: p.Title.In(lang), Detail: p.Detail.In(lang), Code: p.Code}
 	o.render(w, r, status, "problem", v)

@@ -8,7 +8,8 @@ import (
 	"github.com/llavero/llavero/internal/idp/loa"
 )
 
-// Name is the office's name, as llavero's login pages show it to people.
+// Name is the traffic office's name, as llavero's login pages show it to
+// people (the Spanish name is the one registered).
 const Name = "Sede electrónica de Tráfico (ejemplo)"
 
 // Procedure is one thing a person can do at the office.
@@ -17,12 +18,29 @@ type Procedure struct {
 	Name      i18n.Text
 	ACR       string // loa.Low, loa.Substantial or loa.High
 	Signature bool
+	// outcome is the made-up answer shown once the person is in, from
+	// their identifier at the office; nil for the traffic procedures,
+	// whose pages have their own shapes.
+	outcome func(sub string) i18n.Text
 }
 
-// Procedures are the office's procedures, in the order the home page lists
-// them. The levels are DOMAIN.md's traffic office; the IDs and Spanish
-// names are what `llavero admin client add --procedure` registers, so
-// llavero's level page names the same procedures the office shows.
+// Kind is one office of the catalogue: the same code with another name,
+// other procedures and cookies of its own (on localhost, cookies are
+// shared across ports, so two offices with one cookie name would log each
+// other out).
+type Kind struct {
+	ID         string // "traffic", "tax", "social-security"
+	Name       i18n.Text
+	Cookie     string // prefix of the office's cookie names
+	Port       int    // the loopback port it listens on by default
+	Procedures []Procedure
+}
+
+// Procedures are the traffic office's procedures, in the order the home
+// page lists them. The levels are DOMAIN.md's traffic office; the IDs and
+// Spanish names are what `llavero admin client add --procedure`
+// registers, so llavero's level page names the same procedures the office
+// shows.
 var Procedures = []Procedure{
 	{ID: "points-balance", Name: i18n.T("Consultar el saldo de puntos", "Check your points balance"), ACR: loa.Low},
 	{ID: "fine-payment", Name: i18n.T("Pagar una multa", "Pay a fine"), ACR: loa.Low},
@@ -30,8 +48,47 @@ var Procedures = []Procedure{
 		ACR: loa.Substantial, Signature: true},
 }
 
-func procedure(id string) (Procedure, bool) {
-	for _, p := range Procedures {
+// The catalogue of sample offices, with DOMAIN.md's procedures and levels.
+// They are illustrative, not a claim about the real offices.
+var (
+	Traffic = Kind{ID: "traffic", Name: i18n.T(Name, "Traffic electronic office (sample)"), Cookie: "trafico", Port: 9090,
+		Procedures: Procedures}
+	Tax = Kind{ID: "tax", Name: i18n.T("Sede electrónica de la Agencia Tributaria (ejemplo)", "Tax agency electronic office (sample)"),
+		Cookie: "hacienda", Port: 9091, Procedures: []Procedure{
+			{ID: "tax-return", Name: i18n.T("Presentar la declaración de la renta", "File your income tax return"), ACR: loa.Substantial,
+				outcome: taxReturn},
+			{ID: "vat-return", Name: i18n.T("Presentar la declaración trimestral del IVA", "File the quarterly VAT return"),
+				ACR: loa.Substantial, Signature: true, outcome: vatReturn},
+		}}
+	SocialSecurity = Kind{ID: "social-security", Name: i18n.T("Sede electrónica de la Seguridad Social (ejemplo)", "Social security electronic office (sample)"),
+		Cookie: "seguridad_social", Port: 9092, Procedures: []Procedure{
+			{ID: "contribution-history", Name: i18n.T("Consultar su vida laboral", "See your contribution history"), ACR: loa.Substantial,
+				outcome: contributionHistory},
+		}}
+	Catalogue = []Kind{Traffic, Tax, SocialSecurity}
+)
+
+// Lookup finds an office of the catalogue by ID.
+func Lookup(id string) (Kind, bool) {
+	for _, k := range Catalogue {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
+
+// IDs lists the catalogue's IDs, for help texts and errors.
+func IDs() []string {
+	ids := make([]string, len(Catalogue))
+	for i, k := range Catalogue {
+		ids[i] = k.ID
+	}
+	return ids
+}
+
+func (k Kind) procedure(id string) (Procedure, bool) {
+	for _, p := range k.Procedures {
 		if p.ID == id {
 			return p, true
 		}
@@ -48,16 +105,20 @@ func RedirectURIs(publicURL string) []string {
 	return []string{publicURL + "/callback", publicURL + "/"}
 }
 
-// RegisterCommand is the one line that registers an office reached at
+// RegisterCommand is the one line that registers the traffic office
+// reached at publicURL with llavero.
+func RegisterCommand(publicURL string) string { return Traffic.RegisterCommand(publicURL) }
+
+// RegisterCommand is the one line that registers the office reached at
 // publicURL with llavero.
-func RegisterCommand(publicURL string) string {
+func (k Kind) RegisterCommand(publicURL string) string {
 	var b strings.Builder
-	b.WriteString("llavero admin client add --name " + shellQuote(Name))
+	b.WriteString("llavero admin client add --name " + shellQuote(k.Name.ES))
 	for _, u := range RedirectURIs(publicURL) {
 		b.WriteString(" --redirect-uri " + shellQuote(u))
 	}
-	b.WriteString(" --min-acr " + loa.Low)
-	for _, p := range Procedures {
+	b.WriteString(" --min-acr " + k.MinACR())
+	for _, p := range k.Procedures {
 		spec := p.ID + ":" + p.Name.ES + ":" + p.ACR
 		if p.Signature {
 			spec += ":signature"
@@ -65,6 +126,39 @@ func RegisterCommand(publicURL string) string {
 		b.WriteString(" --procedure " + shellQuote(spec))
 	}
 	return b.String()
+}
+
+// MinACR is the lowest level any of the office's procedures needs: the
+// client's minimum at llavero.
+func (k Kind) MinACR() string {
+	min := ""
+	for _, p := range k.Procedures {
+		if min == "" || loa.Rank(p.ACR) < loa.Rank(min) {
+			min = p.ACR
+		}
+	}
+	if min == "" {
+		return loa.Low
+	}
+	return min
+}
+
+// The made-up outcomes, stable for a person at an office (derived from the
+// pairwise sub, which differs at each office).
+func taxReturn(sub string) i18n.Text {
+	euros := 50 + madeUp("tax-return", sub, 900)
+	return i18n.Tf("Su borrador está listo: la declaración sale a devolver %d,00 €. Este ejemplo no presenta nada.",
+		"Your draft is ready: the return comes out at a refund of €%d.00. This sample files nothing.", euros)
+}
+
+func vatReturn(sub string) i18n.Text {
+	q := 1 + madeUp("vat-return", sub, 4)
+	return i18n.Tf("Tiene pendiente la declaración del %dº trimestre.", "The return for quarter %d is pending.", q)
+}
+
+func contributionHistory(sub string) i18n.Text {
+	days := 365 + madeUp("contribution-history", sub, 9000)
+	return i18n.Tf("Ha cotizado %d días en total.", "You have contributed for %d days in all.", days)
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it, so the printed
@@ -133,7 +227,6 @@ var providerErrors = map[string]i18n.Text{
 // texts are the words of the pages, looked up by key from the templates
 // as {{.T.key}}.
 var texts = map[string]i18n.Text{
-	"name":         i18n.T(Name, "Traffic electronic office (sample)"),
 	"tagline":      i18n.T("Una sede de ejemplo que usa llavero para identificarle", "A sample office that uses llavero to identify you"),
 	"switch":       i18n.T("English", "Español"),
 	"skip":         i18n.T("Ir al contenido", "Skip to content"),
@@ -161,6 +254,8 @@ var texts = map[string]i18n.Text{
 	"exchange_ok":  i18n.T("Su identidad está comprobada al nivel sustancial, el que pide este trámite.", "Your identity is checked at the substantial level, which this procedure needs."),
 	"exchange_sign": i18n.T("Para presentar la solicitud hace falta su firma. La firma llegará en una versión posterior de llavero, así que este ejemplo se detiene aquí: no se ha presentado nada.",
 		"Submitting the application needs your signature. Signing comes with a later version of llavero, so this sample stops here: nothing has been submitted."),
+	"sign_stop": i18n.T("Presentarlo necesita además su firma con certificado. Este ejemplo se detiene aquí: no se ha presentado nada.",
+		"Filing it also needs your signature with your certificate. This sample stops here: nothing has been filed."),
 	"problem_home": i18n.T("Volver a la página principal", "Back to the home page"),
 	"problem_code": i18n.T("Código", "Code"),
 }

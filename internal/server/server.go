@@ -117,6 +117,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		p.Close()
 		return nil, err
 	}
+	if cfg.Demo.Enabled {
+		p.Web.MountDevOutbox(web.DevOutboxDeps{Outbox: st, LetterDir: filepath.Join(cfg.Data, "letters")})
+	}
 	p.certLogin = p.Web.AccountCertLoginHandler(p.Web.CertLoginHandler(deps), ad)
 	return p, nil
 }

@@ -81,7 +81,8 @@ type Message struct {
 type OutboxFilter struct {
 	To    string // matches Message.To or Message.PersonID exactly
 	Kind  string
-	Limit int // 0 means the backend default of 100
+	ID    string // one message (the outbox page's letter link)
+	Limit int    // 0 means the backend default of 100
 }
 
 // AuditHead is the end of the audit chain: the position and hash the next

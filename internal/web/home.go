@@ -9,7 +9,12 @@ import (
 // home is the front door: what llavero is, its three parts, and the order
 // that saves a person a letter and a wait.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	s.Render(w, r, http.StatusOK, "home", nil)
+	s.Render(w, r, http.StatusOK, "home", homeView{DevOutbox: s.devOutbox})
+}
+
+// homeView is what the home page needs beyond its texts.
+type homeView struct {
+	DevOutbox bool // a demonstration: link the outbox
 }
 
 var _ = addTexts(map[string]i18n.Text{

@@ -75,6 +75,9 @@ type Server struct {
 	// formTargets names the origins a login page's forms may end at
 	// (formaction.go); set by MountOIDC.
 	formTargets func(*http.Request) []string
+	// devOutbox is set by MountDevOutbox, before serving: the home page
+	// links to it.
+	devOutbox bool
 }
 
 // readyTimeout bounds the readiness check so a hung database makes a load

@@ -117,6 +117,9 @@ func (o ops) ListOutbox(ctx context.Context, f store.OutboxFilter) ([]store.Mess
 	if f.Kind != "" {
 		where = append(where, "kind = "+arg(f.Kind))
 	}
+	if f.ID != "" {
+		where = append(where, "id = "+arg(f.ID))
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultLimit

@@ -465,6 +465,9 @@ func testOutboxFilters(t *testing.T, s store.Store) {
 		{store.OutboxFilter{Kind: store.KindLetter, To: "X1234567L"}, nil},
 		{store.OutboxFilter{Limit: 2}, []string{"a1", "l1"}},
 		{store.OutboxFilter{To: "X1234567L", Limit: 1}, []string{"s1"}},
+		{store.OutboxFilter{ID: "l1"}, []string{"l1"}},
+		{store.OutboxFilter{ID: "l1", Kind: store.KindSMS}, nil},
+		{store.OutboxFilter{ID: "missing"}, nil},
 	} {
 		if got := mustListOutbox(t, s, tc.f); !sameIDs(got, tc.want...) {
 			t.Errorf("ListOutbox(%+v) = %v, want %v", tc.f, ids(got), tc.want)
