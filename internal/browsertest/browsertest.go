@@ -27,6 +27,13 @@
 // WebAuthn needs a secure context whose host is a valid relying-party ID,
 // so run the platform with platformtest.Options{Host: "localhost"}.
 //
+// Pages whose scripts act by themselves (a poll, a status that changes)
+// are driven with Press (a click that loads no page) and WaitFor (until a
+// JavaScript condition holds, across navigations); Capture takes a
+// picture of one element, such as a QR code to decode. A test binary that
+// needs switches the shared browser has not (FakeMedia: a camera) starts
+// its own with Own and opens people in it with NewPerson.
+//
 // Every helper fails the test (t.Fatal) when the browser does, and a test
 // that fails leaves a screenshot and the HTML of each person's last page in
 // a directory it logs. A test is skipped only when Chromium is not
@@ -117,13 +124,23 @@ type Browser struct {
 
 // Start runs the Chromium at path with Flags and a fresh profile
 // directory.
-func Start(path string) (*Browser, error) {
+func Start(path string) (*Browser, error) { return StartWith(path, nil) }
+
+// StartWith is Start with extra switches besides Flags (an extra switch
+// of the same name replaces the one in Flags), for the tests that need a
+// browser set up differently, such as with a fake camera (FakeMedia).
+func StartWith(path string, extra map[string]any) (*Browser, error) {
 	dir, err := os.MkdirTemp("", "llavero-chromium-")
 	if err != nil {
 		return nil, err
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(dir))
 	for k, v := range Flags {
+		if _, ok := extra[k]; !ok {
+			opts = append(opts, chromedp.Flag(k, v))
+		}
+	}
+	for k, v := range extra {
 		opts = append(opts, chromedp.Flag(k, v))
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
