@@ -32,7 +32,10 @@
 // JavaScript condition holds, across navigations); Capture takes a
 // picture of one element, such as a QR code to decode. A test binary that
 // needs switches the shared browser has not (FakeMedia: a camera) starts
-// its own with Own and opens people in it with NewPerson.
+// its own with Own and opens people in it with NewPerson; OwnWith also
+// gives that browser a client certificate (ClientCert) that it presents,
+// with no prompt, to the origins named, as the office console needs.
+// Select and TypeDate fill the form controls Fill cannot.
 //
 // Every helper fails the test (t.Fatal) when the browser does, and a test
 // that fails leaves a screenshot and the HTML of each person's last page in
@@ -134,7 +137,17 @@ func StartWith(path string, extra map[string]any) (*Browser, error) {
 	if err != nil {
 		return nil, err
 	}
+	return start(path, extra, dir, nil)
+}
+
+// start runs the Chromium at path with Flags and extra, the profile
+// directory dir (removed by Close) and env added to this process's
+// environment.
+func start(path string, extra map[string]any, dir string, env []string) (*Browser, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(dir))
+	if len(env) > 0 {
+		opts = append(opts, chromedp.Env(env...))
+	}
 	for k, v := range Flags {
 		if _, ok := extra[k]; !ok {
 			opts = append(opts, chromedp.Flag(k, v))
@@ -151,6 +164,7 @@ func StartWith(path string, extra map[string]any) (*Browser, error) {
 	// a minute is broken, so wait for it on the side.
 	started := make(chan error, 1)
 	go func() { started <- chromedp.Do(root) }()
+	var err error
 	select {
 	case err = <-started:
 	case <-time.After(time.Minute):

@@ -1,9 +1,6 @@
 package browsertest
 
-import (
-	"errors"
-	"testing"
-)
+import "testing"
 
 // FakeMedia are the switches that give Chromium a camera and microphone
 // of its own (a moving test pattern and a beep) and grant every page that
@@ -23,17 +20,5 @@ var FakeMedia = map[string]any{
 // open people in it with NewPerson.
 func Own(t testing.TB, extra map[string]any) *Browser {
 	t.Helper()
-	path, err := Find()
-	if errors.Is(err, errAbsent) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := StartWith(path, extra)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b
+	return OwnWith(t, Options{Flags: extra})
 }

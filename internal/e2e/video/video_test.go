@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"image/jpeg"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/llavero/llavero/internal/browsertest"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp"
+	"github.com/llavero/llavero/internal/keystore"
 	"github.com/llavero/llavero/internal/platformtest"
 	"github.com/llavero/llavero/internal/registry"
 	"github.com/llavero/llavero/internal/store"
@@ -39,9 +41,12 @@ const (
 // TestVideoIdentification runs video identification against one platform
 // and one browser, which has a fake camera.
 func TestVideoIdentification(t *testing.T) {
-	b := browsertest.Own(t, browsertest.FakeMedia)
 	e := platformtest.Start(t, platformtest.Options{Host: "localhost"})
 	ctx := context.Background()
+	// One browser: a fake camera for the citizens, and the operator's
+	// certificate, which it presents to the console's origin alone.
+	api, cert := operator(t, e)
+	b := browsertest.OwnWith(t, browsertest.Options{Flags: browsertest.FakeMedia, ClientCert: cert})
 	if _, err := registry.Import(ctx, e.Store, strings.NewReader(strings.Join(registry.Header, ",")+"\n"+carmenRow+"\n"), registry.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -134,9 +139,23 @@ func TestVideoIdentification(t *testing.T) {
 			t.Errorf("place in the queue %q", got)
 		}
 
-		// The operator, at the office console's API with their
-		// certificate.
-		op := operator(t, e)
+		// The operator, at the office console in the browser, signed
+		// in by their certificate.
+		ana := b.NewPerson(t, "operator")
+		if st := ana.Go(console(e) + "/office/reviews"); st != http.StatusOK {
+			t.Fatalf("the review queue: status %d\n%s", st, ana.PageText())
+		}
+		mustSay(t, ana, "Signed in as Ana García at Oficina de vídeo", "Video identifications", "Carmen Vidal Ortega ("+carmen+")")
+		ana.Click(`a[href^="/office/reviews/"]`)
+		reviewPage := ana.URL()
+		mustSay(t, ana, "Review the video identification: Carmen Vidal Ortega", carmen, carmenExpiry)
+		// The photos and the video play in the operator's browser.
+		ana.WaitFor("the photos and the video", `Array.from(document.querySelectorAll("figure.evidence img")).filter(i => i.complete && i.naturalWidth > 0).length === 2 &&
+			Array.from(document.querySelectorAll("figure.evidence video")).filter(v => v.readyState >= 1 && v.videoWidth > 0).length === 1`)
+
+		// The document's details are checked on the JSON API too,
+		// with the same certificate.
+		op := api
 		var queue struct {
 			Reviews []struct {
 				ID     string `json:"id"`
@@ -187,18 +206,24 @@ func TestVideoIdentification(t *testing.T) {
 		if len(kinds) != 3 {
 			t.Errorf("evidence kinds %v", kinds)
 		}
+		// The operator records the document seen in the photos.
 		sms := e.SMSCount(t, carmen)
-		var decision struct {
-			State string `json:"state"`
-			Level string `json:"level"`
+		ana.Go(reviewPage)
+		ana.Select("#type", "DNI")
+		ana.Fill("#number", carmen)
+		ana.TypeDate("#expiry", 2034, 4, 4) // carmenExpiry
+		if st := ana.Submit(`form[action$="/approve"] button[type=submit]`); st != http.StatusOK {
+			t.Fatalf("the approval: status %d\n%s", st, ana.PageText())
 		}
-		postJSON(t, op, e, "/api/v1/office/reviews/"+id+"/approve",
-			map[string]string{"document_type": "DNI", "document_number": carmen, "document_expiry": carmenExpiry}, &decision)
-		if decision.State != store.ReviewApproved || decision.Level != store.LevelAdvanced {
-			t.Fatalf("the approval: %+v", decision)
+		mustSay(t, ana, "Identification approved: the account is advanced and the person has been told.", "No video identification is waiting for review.")
+		if acc, err := e.Store.GetAccount(ctx, carmen); err != nil || acc.Level != store.LevelAdvanced {
+			t.Fatalf("the account after the approval: %+v, %v", acc, err)
 		}
 		if e.SMSCount(t, carmen) != sms+1 {
 			t.Error("no SMS with the decision")
+		}
+		if len(getReviews(t, op, e)) != 0 {
+			t.Error("the approved review is still in the API's queue")
 		}
 
 		// Back in the citizen's browser.
@@ -213,8 +238,9 @@ func TestVideoIdentification(t *testing.T) {
 
 // operator adds an office that reviews video identifications, and an
 // operator at it, and returns an HTTP client that presents the
-// operator's certificate to the console's origin.
-func operator(t *testing.T, e *platformtest.Env) *http.Client {
+// operator's certificate to the console's origin, and the same
+// certificate for a browser.
+func operator(t *testing.T, e *platformtest.Env) (*http.Client, *browsertest.ClientCert) {
 	t.Helper()
 	ctx := context.Background()
 	p := e.Platform
@@ -237,15 +263,34 @@ func operator(t *testing.T, e *platformtest.Env) *http.Client {
 		roots.AddCert(c)
 		chain = append(chain, c.Raw)
 	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
+	const pass = "Operadora-Ana-2026"
+	p12, err := keystore.WriteP12(key, cert, p.CA.Chain(), []byte(pass), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
 		RootCAs:      roots,
-		ServerName:   "localhost",
 		Certificates: []tls.Certificate{{Certificate: chain, PrivateKey: key, Leaf: cert}},
 	}}}
+	return c, &browsertest.ClientCert{P12: p12, Passphrase: pass, Origins: []string{console(e)}, Trust: p.CA.Chain()}
 }
 
-// console is the office console's origin: the certificate-login address.
-func console(e *platformtest.Env) string { return "https://" + e.Config.CertListen }
+// console is the office console's origin: the certificate-login address,
+// by the name its server certificate carries.
+func console(e *platformtest.Env) string {
+	_, port, _ := net.SplitHostPort(e.Config.CertListen)
+	return "https://localhost:" + port
+}
+
+// getReviews is the API's queue.
+func getReviews(t *testing.T, c *http.Client, e *platformtest.Env) []json.RawMessage {
+	t.Helper()
+	var q struct {
+		Reviews []json.RawMessage `json:"reviews"`
+	}
+	getJSON(t, c, e, "/api/v1/office/reviews", &q)
+	return q.Reviews
+}
 
 func get(t *testing.T, c *http.Client, e *platformtest.Env, path string) []byte {
 	t.Helper()
@@ -265,26 +310,6 @@ func getJSON(t *testing.T, c *http.Client, e *platformtest.Env, path string, v a
 	t.Helper()
 	if err := json.Unmarshal(get(t, c, e, path), v); err != nil {
 		t.Fatalf("GET %s: %v", path, err)
-	}
-}
-
-func postJSON(t *testing.T, c *http.Client, e *platformtest.Env, path string, body, v any) {
-	t.Helper()
-	data, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := c.Post(console(e)+path, "application/json", bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s: %d\n%s", path, resp.StatusCode, b)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("POST %s: %v", path, err)
 	}
 }
 
