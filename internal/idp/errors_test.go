@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"maps"
 	"regexp"
 	"testing"
 
@@ -40,7 +41,9 @@ var templates = map[string]*i18n.Error{
 }
 
 func TestEveryExportedErrorIsListed(t *testing.T) {
-	i18ntest.CheckListed(t, ".", templates)
+	all := maps.Clone(templates)
+	maps.Copy(all, appErrors) // the app login's, listed and checked in app_test.go
+	i18ntest.CheckListed(t, ".", all)
 }
 
 func TestEveryErrorIsBilingual(t *testing.T) {
