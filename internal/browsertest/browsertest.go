@@ -27,6 +27,16 @@
 // WebAuthn needs a secure context whose host is a valid relying-party ID,
 // so run the platform with platformtest.Options{Host: "localhost"}.
 //
+// Pages whose scripts act by themselves (a poll, a status that changes)
+// are driven with Press (a click that loads no page) and WaitFor (until a
+// JavaScript condition holds, across navigations); Capture takes a
+// picture of one element, such as a QR code to decode. A test binary that
+// needs switches the shared browser has not (FakeMedia: a camera) starts
+// its own with Own and opens people in it with NewPerson; OwnWith also
+// gives that browser a client certificate (ClientCert) that it presents,
+// with no prompt, to the origins named, as the office console needs.
+// Select and TypeDate fill the form controls Fill cannot.
+//
 // Every helper fails the test (t.Fatal) when the browser does, and a test
 // that fails leaves a screenshot and the HTML of each person's last page in
 // a directory it logs. A test is skipped only when Chromium is not
@@ -117,13 +127,33 @@ type Browser struct {
 
 // Start runs the Chromium at path with Flags and a fresh profile
 // directory.
-func Start(path string) (*Browser, error) {
+func Start(path string) (*Browser, error) { return StartWith(path, nil) }
+
+// StartWith is Start with extra switches besides Flags (an extra switch
+// of the same name replaces the one in Flags), for the tests that need a
+// browser set up differently, such as with a fake camera (FakeMedia).
+func StartWith(path string, extra map[string]any) (*Browser, error) {
 	dir, err := os.MkdirTemp("", "llavero-chromium-")
 	if err != nil {
 		return nil, err
 	}
+	return start(path, extra, dir, nil)
+}
+
+// start runs the Chromium at path with Flags and extra, the profile
+// directory dir (removed by Close) and env added to this process's
+// environment.
+func start(path string, extra map[string]any, dir string, env []string) (*Browser, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(dir))
+	if len(env) > 0 {
+		opts = append(opts, chromedp.Env(env...))
+	}
 	for k, v := range Flags {
+		if _, ok := extra[k]; !ok {
+			opts = append(opts, chromedp.Flag(k, v))
+		}
+	}
+	for k, v := range extra {
 		opts = append(opts, chromedp.Flag(k, v))
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -134,6 +164,7 @@ func Start(path string) (*Browser, error) {
 	// a minute is broken, so wait for it on the side.
 	started := make(chan error, 1)
 	go func() { started <- chromedp.Do(root) }()
+	var err error
 	select {
 	case err = <-started:
 	case <-time.After(time.Minute):

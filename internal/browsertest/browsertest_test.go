@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"html"
+	"image/png"
 	"io/fs"
 	"net"
 	"net/http"
@@ -212,4 +213,75 @@ func TestScreenshot(t *testing.T) {
 		t.Fatalf("%s: %v, % x", path, err, b[:min(8, len(b))])
 	}
 	os.Remove(path)
+}
+
+// TestPressAndWait: a button a script handles, its effect later on the
+// same page and then on the next page, which WaitFor follows.
+func TestPressAndWait(t *testing.T) {
+	base := site(t)
+	p := New(t, "ana")
+	p.Go(base + "/later.html")
+	p.Press("#go")
+	p.WaitFor("the status", `document.getElementById("status").textContent === "Done"`)
+	p.WaitFor("the next page", `location.pathname === "/form.html" && document.readyState === "complete"`)
+	if !p.Has("#send") {
+		t.Fatalf("not on the form: %s", p.URL())
+	}
+}
+
+// TestWaitForFails: a condition that never holds fails the test.
+func TestWaitForFails(t *testing.T) {
+	base := site(t)
+	p := New(t, "ana")
+	p.Go(base + "/later.html")
+	old := Timeout
+	Timeout = 500 * time.Millisecond
+	defer func() { Timeout = old }()
+	var failed bool
+	q := &Person{t: &fatalRecorder{TB: t, failed: &failed}, name: p.name, ctx: p.ctx}
+	func() {
+		defer func() { _ = recover() }()
+		q.WaitFor("nothing", `document.getElementById("status").textContent === "Done"`)
+	}()
+	if !failed {
+		t.Fatal("WaitFor for a condition that never holds did not fail")
+	}
+}
+
+// TestCapture: a picture of one element, at its size on the screen.
+func TestCapture(t *testing.T) {
+	base := site(t)
+	p := New(t, "ana")
+	p.Go(base + "/later.html")
+	img, err := png.Decode(bytes.NewReader(p.Capture("#box")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	if b.Dx() != 120 || b.Dy() != 80 {
+		t.Fatalf("the picture is %v", b)
+	}
+	if r, g, bl, _ := img.At(60, 40).RGBA(); r|g|bl != 0 {
+		t.Fatalf("the box is not black in the picture: %v", img.At(60, 40))
+	}
+}
+
+// TestOwn: a browser of a test's own with extra switches, here the fake
+// camera, which the shared browser has not.
+func TestOwn(t *testing.T) {
+	base := site(t)
+	b := Own(t, FakeMedia)
+	p := b.NewPerson(t, "ana")
+	p.Go(base + "/later.html")
+	const camera = `navigator.mediaDevices.getUserMedia({video: true}).then(
+		s => { const t = s.getVideoTracks()[0]; const l = t.label; t.stop(); return l }, e => "refused: " + e.name)`
+	if got := Eval[string](p, camera); got == "" || strings.HasPrefix(got, "refused") {
+		t.Fatalf("the fake camera: %q", got)
+	}
+	// The shared browser has none.
+	q := New(t, "ben")
+	q.Go(base + "/later.html")
+	if got := Eval[string](q, camera); !strings.HasPrefix(got, "refused") {
+		t.Fatalf("the shared browser has a camera: %q", got)
+	}
 }

@@ -506,9 +506,16 @@ type VideoCase struct {
 	Evidence []store.Evidence // the pieces the review holds, front, back, video
 }
 
+// reviewsVideo reports whether an office's operators may judge video
+// identifications: offices that register accounts, and offices set up
+// for nothing else ("video-review", which admin office add offers).
+func reviewsVideo(o store.Office) bool {
+	return handles(o, "account") || handles(o, "video-review")
+}
+
 // VideoQueue returns the reviews waiting for a decision, oldest first.
 func (p *IdP) VideoQueue(ctx context.Context, desk ra.Desk, limit int) ([]VideoCase, error) {
-	if !handles(desk.Office, "account") {
+	if !reviewsVideo(desk.Office) {
 		return nil, ra.ErrOfficeCannot
 	}
 	reviews, err := p.st.ListVideoReviews(ctx, store.ReviewPending, limit)
@@ -529,7 +536,7 @@ func (p *IdP) VideoQueue(ctx context.Context, desk ra.Desk, limit int) ([]VideoC
 // VideoCaseFor returns one review with the person, the account and the
 // evidence's descriptions.
 func (p *IdP) VideoCaseFor(ctx context.Context, desk ra.Desk, reviewID string) (VideoCase, error) {
-	if !handles(desk.Office, "account") {
+	if !reviewsVideo(desk.Office) {
 		return VideoCase{}, ra.ErrOfficeCannot
 	}
 	v, err := p.st.GetVideoReview(ctx, reviewID)
@@ -561,7 +568,7 @@ func (p *IdP) VideoCaseFor(ctx context.Context, desk ra.Desk, reviewID string) (
 // EvidenceFor returns a piece of a review and its bytes, for an operator.
 // Each viewing is audited: these are a person's face and document.
 func (p *IdP) EvidenceFor(ctx context.Context, desk ra.Desk, reviewID, evidenceID string) (store.Evidence, []byte, error) {
-	if !handles(desk.Office, "account") {
+	if !reviewsVideo(desk.Office) {
 		return store.Evidence{}, nil, ra.ErrOfficeCannot
 	}
 	e, err := p.st.GetEvidence(ctx, evidenceID)
@@ -587,7 +594,7 @@ func (p *IdP) EvidenceFor(ctx context.Context, desk ra.Desk, reviewID, evidenceI
 // becomes advanced and the person is told. A document that does not match
 // records nothing: the operator refuses with the reason instead.
 func (p *IdP) ApproveVideo(ctx context.Context, desk ra.Desk, reviewID string, chk ra.Check) (store.Account, error) {
-	if !handles(desk.Office, "account") {
+	if !reviewsVideo(desk.Office) {
 		return store.Account{}, ra.ErrOfficeCannot
 	}
 	v, err := p.st.GetVideoReview(ctx, reviewID)
@@ -642,7 +649,7 @@ func (p *IdP) ApproveVideo(ctx context.Context, desk ra.Desk, reviewID string, c
 // (and a note, needed with VideoOther). The account stays basic; the
 // person is told why and what to do next.
 func (p *IdP) RefuseVideo(ctx context.Context, desk ra.Desk, reviewID, reason, note string) (store.VideoReview, error) {
-	if !handles(desk.Office, "account") {
+	if !reviewsVideo(desk.Office) {
 		return store.VideoReview{}, ra.ErrOfficeCannot
 	}
 	note = strings.Join(strings.Fields(note), " ")

@@ -429,6 +429,16 @@ func TestVideoOfficeMustHandleAccounts(t *testing.T) {
 	wantCode(t, err, ra.ErrOfficeCannot.Code)
 	_, _, err = e.idp.EvidenceFor(ctx, desk, "x", "y")
 	wantCode(t, err, ra.ErrOfficeCannot.Code)
+
+	// An office set up only to review video identifications may.
+	desk.Office.Handles = []string{"video-review"}
+	if _, err := e.idp.VideoQueue(ctx, desk, 0); err != nil {
+		t.Errorf("a video-review office's queue: %v", err)
+	}
+	_, err = e.idp.ApproveVideo(ctx, desk, "x", joseDNI)
+	if errors.Is(err, ra.ErrOfficeCannot) {
+		t.Errorf("a video-review office may not approve: %v", err)
+	}
 }
 
 func TestVideoEvidencePurgedAfterRetention(t *testing.T) {
