@@ -72,6 +72,8 @@ type Config struct {
 	CodeKeyFile      string
 
 	Video Video // registration by video identification (video.go)
+	// Remote signing (remotesign.go).
+	RemoteSign RemoteSign
 }
 
 // EnvPrefix starts the name of every environment variable llavero reads.
@@ -109,6 +111,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	RegisterCA(fs, c)
 	fs.DurationVar(&c.CodeTTL, "application-code-ttl", 30*24*time.Hour, "how long a certificate application code is valid")
 	RegisterVideo(fs, c)
+	RegisterRemoteSign(fs, c)
 	fs.StringVar(&c.CodeKeyFile, "code-key-file", "", "file with the secret (32+ bytes) that keys stored one-time codes; every node needs the same (default: LLAVERO_CODE_KEY, else a development key in DATA/secrets)")
 }
 
@@ -308,6 +311,9 @@ func (c *Config) Validate(fs *pflag.FlagSet) error {
 		return errors.New("setting --application-code-ttl: must be at least 1h (DOMAIN default 720h = 30 days)")
 	}
 	if err := c.validateVideo(fs); err != nil {
+		return err
+	}
+	if err := c.validateRemoteSign(); err != nil {
 		return err
 	}
 	if has("outbox") && !c.Outbox && c.SMTPHost == "" {

@@ -58,6 +58,7 @@ type Office struct {
 	secure     bool // cookies only over HTTPS
 	csp        string
 	sessions   *sessions
+	signs      *signings
 	pages      map[string]*template.Template
 	handler    http.Handler
 }
@@ -87,7 +88,7 @@ func New(ctx context.Context, cfg Config) (*Office, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	o := &Office{cfg: cfg, secure: pub.Scheme == "https", sessions: newSessions(cfg.Now)}
+	o := &Office{cfg: cfg, secure: pub.Scheme == "https", sessions: newSessions(cfg.Now), signs: newSignings()}
 	// go-oidc and x/oauth2 find their HTTP client in a context; the
 	// office's own context, not a request's, so that a browser going
 	// away does not cancel the key set's background refresh.
@@ -140,6 +141,11 @@ func (o *Office) routes() http.Handler {
 	mux.HandleFunc("GET /callback", o.callback)
 	mux.HandleFunc("GET /procedure/{proc}", o.result)
 	mux.HandleFunc("POST /logout", o.logout)
+	mux.HandleFunc("POST /sign/licence-exchange", o.signStart)
+	mux.HandleFunc("POST /signature/callback", o.signCallback)
+	mux.HandleFunc("GET /signature/{ref}", o.signResult)
+	mux.HandleFunc("GET /signature/{ref}/document", o.signDocument)
+	mux.HandleFunc("GET /signature/{ref}/signature.p7s", o.signSignature)
 	mux.HandleFunc("GET /style.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		http.ServeFileFS(w, r, files, "static/style.css")

@@ -100,6 +100,7 @@ type view struct {
 	Points   int
 	NoFines  bool
 	Exchange bool
+	Sign     *signView // the signing page (sign.go)
 
 	Problem *problemView
 }
@@ -151,7 +152,7 @@ func (o *Office) view(r *http.Request) view {
 
 func (o *Office) parsePages() error {
 	o.pages = map[string]*template.Template{}
-	for _, name := range []string{"home", "result", "problem"} {
+	for _, name := range []string{"home", "result", "problem", "sign"} {
 		t, err := template.New("layout.html").ParseFS(files, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return err

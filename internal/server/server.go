@@ -23,6 +23,7 @@ import (
 	"github.com/llavero/llavero/internal/notify"
 	"github.com/llavero/llavero/internal/oidc"
 	"github.com/llavero/llavero/internal/ra"
+	"github.com/llavero/llavero/internal/remotesign"
 	"github.com/llavero/llavero/internal/store"
 	"github.com/llavero/llavero/internal/web"
 )
@@ -38,6 +39,8 @@ type Platform struct {
 	RA       *ra.RA
 	IdP      *idp.IdP
 	OIDC     *oidc.Provider
+	// RemoteSign is remote signing (remotesign.go).
+	RemoteSign *remotesign.Service
 
 	keys      ca.KeyStore
 	certLogin http.Handler
@@ -106,6 +109,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	p.Web.MountOIDC(p.OIDC, ad)
+	p.mountRemoteSigning(ad)
 	p.certLogin = p.Web.AccountCertLoginHandler(p.Web.CertLoginHandler(deps), ad)
 	return p, nil
 }
@@ -190,6 +194,7 @@ func (p *Platform) Serve(ctx context.Context, ready func(Addrs)) error {
 	defer stopRA()
 	go p.RA.Run(rctx, time.Minute)
 	go p.IdP.Run(rctx, 10*time.Minute)
+	go p.RemoteSign.Run(rctx, 30*time.Second)
 	p.Log.Info("llavero listening", "addr", ln.Addr().String(), "cert_login", cln.Addr().String(), "public_url", p.Config.PublicURL, "database", p.Store.Dialect())
 	if ready != nil {
 		ready(Addrs{Main: ln.Addr(), CertLogin: cln.Addr()})

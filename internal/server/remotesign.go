@@ -1,0 +1,26 @@
+package server
+
+import (
+	"github.com/llavero/llavero/internal/remotesign"
+	"github.com/llavero/llavero/internal/web"
+)
+
+// mountRemoteSigning builds remote signing on the CA, its key store (the
+// people's remote-signing keys live beside the CA's: encrypted files in
+// development, the PKCS#11 token in production) and the IdP's SMS codes,
+// and mounts its API and pages.
+//
+// The formats are set with Platform.RemoteSign.SetSigners. Until the
+// CAdES (internal/signing/cades) and PAdES (internal/signing/pades)
+// signers are wired here, requests are refused with
+// remotesign.ErrUnavailable: set them at the marked line below.
+func (p *Platform) mountRemoteSigning(ad web.AccountDeps) {
+	cfg := p.Config.RemoteSign
+	p.RemoteSign = remotesign.New(p.Store, p.CA, p.keys, p.IdP, remotesign.Config{
+		PublicURL: p.Config.PublicURL,
+		TTL:       cfg.TTL,
+		PDFMax:    int64(cfg.PDFMaxMB) << 20,
+	}, nil, nil, p.Log)
+	// Signers: p.RemoteSign.SetSigners(<CAdES DigestSigner>, <PAdES PDFSigner>)
+	p.Web.MountRemoteSigning(web.RemoteSignDeps{Service: p.RemoteSign, Accounts: ad})
+}
