@@ -3,6 +3,7 @@ package remotesign
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -72,7 +73,7 @@ func (s *Service) load(ctx context.Context, k store.RemoteSigningKey, want ca.Pe
 	if err != nil {
 		return signing.Credential{}, "", fmt.Errorf("remote signing key %s: %w", k.Label, err)
 	}
-	if pk, ok := key.Public().(interface{ Equal(any) bool }); !ok || !pk.Equal(cert.PublicKey) {
+	if pk, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pk.Equal(cert.PublicKey) {
 		return signing.Credential{}, "", fmt.Errorf("remote signing key %s: the key store holds another key under this label", k.Label)
 	}
 	return signing.Credential{Signer: key, Certificate: cert, Chain: s.ca.Chain()}, "", nil

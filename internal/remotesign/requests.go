@@ -224,6 +224,7 @@ func (s *Service) expireIfDue(ctx context.Context, r store.SignatureRequest) (st
 		// Decided meanwhile: read it as it is now.
 		return s.st.GetSignatureRequest(ctx, r.ID)
 	}
+	s.deliver(got)
 	return got, nil
 }
 
