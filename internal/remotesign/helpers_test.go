@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -148,6 +149,13 @@ var people = []store.Person{
 
 func newFixture(t testing.TB, keys ca.KeyStore) *fixture {
 	t.Helper()
+	return newFixtureCodes(t, keys, 0)
+}
+
+// newFixtureCodes is newFixture with the IdP's hourly code limit set
+// (0: the default), for benchmarks that sign many times as one person.
+func newFixtureCodes(t testing.TB, keys ca.KeyStore, codesPerHour int) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -176,7 +184,7 @@ func newFixture(t testing.TB, keys ca.KeyStore) *fixture {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f.idp, err = idp.New(st, f.sms, nil, idp.Config{CodeKey: []byte("0123456789abcdef0123456789abcdef")}, f.clock.Now, nil, log)
+	f.idp, err = idp.New(st, f.sms, nil, idp.Config{CodeKey: []byte("0123456789abcdef0123456789abcdef"), CodesPerHour: codesPerHour}, f.clock.Now, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,4 +258,22 @@ func hasRemotePolicy(t testing.TB, authority *ca.CA, der []byte) *x509.Certifica
 		t.Errorf("signer policies %v, want the remote-signing policy %v", cert.Policies, authority.RemoteSigningPolicy())
 	}
 	return cert
+}
+
+// addPerson adds a person with an advanced account, the i-th of a
+// benchmark's, and returns their identifier.
+func (f *fixture) addPerson(t testing.TB, i int) string {
+	t.Helper()
+	ctx := context.Background()
+	now := f.clock.Now()
+	p := store.Person{ID: fmt.Sprintf("%08dB", 50000000+i), GivenName: "Persona", FirstSurname: "Prueba", Nationality: "ES",
+		DocumentType: store.DocDNI, DocumentNumber: fmt.Sprintf("%08dB", 50000000+i), BirthDate: time.Date(1980, 1, 2, 0, 0, 0, 0, time.UTC), UpdatedAt: now}
+	if err := f.st.UpsertPerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.CreateAccount(ctx, store.Account{PersonID: p.ID, Level: store.LevelAdvanced, RegisteredVia: store.ViaOffice,
+		Mobile: fmt.Sprintf("+3463%07d", i), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
 }

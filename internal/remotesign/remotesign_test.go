@@ -392,10 +392,10 @@ func TestSignPDF(t *testing.T) {
 	if doc, _ := f.st.SignatureDocument(ctx, req.ID); len(doc) != 0 {
 		t.Error("the PDF is still kept after the download")
 	}
-	pdfsigVerify(t, f, signed)
+	pdfsigVerifyAs(t, f, signed, "RUIZ GIL ANA - 12345678Z")
 }
 
-func pdfsigVerify(t *testing.T, f *fixture, signed []byte) {
+func pdfsigVerifyAs(t *testing.T, f *fixture, signed []byte, signer string) {
 	t.Helper()
 	if _, err := exec.LookPath("pdfsig"); err != nil {
 		t.Skip("pdfsig is not installed (apt-get install poppler-utils)")
@@ -412,7 +412,7 @@ func pdfsigVerify(t *testing.T, f *fixture, signed []byte) {
 		t.Fatalf("pdfsig: %v\n%s", err, out)
 	}
 	s := string(out)
-	if !strings.Contains(s, "Signature is Valid") || !strings.Contains(s, "RUIZ GIL ANA - 12345678Z") {
-		t.Errorf("pdfsig does not report a valid signature by Ana:\n%s", s)
+	if !strings.Contains(s, "Signature is Valid") || !strings.Contains(s, signer) {
+		t.Errorf("pdfsig does not report a valid signature by %s:\n%s", signer, s)
 	}
 }
