@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"math/big"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 
 	"github.com/llavero/llavero/internal/oidc"
 	"github.com/llavero/llavero/internal/platformtest"
@@ -198,6 +202,13 @@ func TestEndToEnd(t *testing.T) {
 		opensslVerify(t, root, cms, doc)
 		if cert := hasRemotePolicy(t, root, der); cert.Subject.SerialNumber != "IDCES-87654321X" {
 			t.Errorf("signer %q", cert.Subject.SerialNumber)
+		}
+		// llavero's own OCSP responder vouches for the signer's certificate.
+		serial := new(big.Int).SetBytes(mustCert(t, der).SerialNumber.Bytes())
+		if resp, err := e.env.Platform.RA.OCSPResponse(ctx, serial); err != nil {
+			t.Errorf("OCSP: %v", err)
+		} else if r, err := ocsp.ParseResponse(resp, root.Issuing()); err != nil || r.Status != ocsp.Good {
+			t.Errorf("OCSP status: %v, %v", r, err)
 		}
 		// Polling says the same.
 		status, out := e.api("GET", "/api/v1/signatures/requests/"+id, e.client.ID, e.secret, nil)
@@ -443,6 +454,15 @@ func TestEndToEnd(t *testing.T) {
 		}
 		opensslVerify(t, root, []byte(sig), []byte(doc))
 	})
+}
+
+func mustCert(t *testing.T, der []byte) *x509.Certificate {
+	t.Helper()
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func base64ToHex(b []byte) string {

@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
 
 	"github.com/llavero/llavero/internal/audit"
 	"github.com/llavero/llavero/internal/ca"
@@ -132,10 +135,29 @@ func (s *Service) newKey(ctx context.Context, p ca.Person, old store.RemoteSigni
 	if err != nil {
 		return signing.Credential{}, fmt.Errorf("remote signing certificate for %s: %w", p.ID, err)
 	}
+	// The certificate's status, as llavero's OCSP responder will serve it
+	// (the RA re-signs it on its own schedule from then on).
+	good, err := s.ca.SignOCSP(cert.SerialNumber, ocsp.Good, time.Time{}, 0, now, now.Add(time.Hour))
+	if err != nil {
+		return signing.Credential{}, err
+	}
+	var oldCert *x509.Certificate
+	var revoked []byte
+	if old.Label != "" {
+		if oldCert, err = x509.ParseCertificate(old.CertDER); err != nil {
+			return signing.Credential{}, fmt.Errorf("remote signing key %s: certificate: %w", old.Label, err)
+		}
+		if revoked, err = s.ca.SignOCSP(oldCert.SerialNumber, ocsp.Revoked, now, ocsp.Superseded, now, now.Add(time.Hour)); err != nil {
+			return signing.Credential{}, err
+		}
+	}
 	conflict := false
 	err = s.st.InTx(ctx, func(tx store.Tx) error {
 		if old.Label != "" {
 			if err := tx.RevokeRemoteSigningKey(ctx, old.Label, now); err != nil {
+				return err
+			}
+			if err := s.revokeCertificate(ctx, tx, oldCert, revoked, now); err != nil {
 				return err
 			}
 		}
@@ -145,6 +167,14 @@ func (s *Service) newKey(ctx context.Context, p ca.Person, old store.RemoteSigni
 			return err
 		}
 		if err != nil {
+			return err
+		}
+		serial := cert.SerialNumber.Text(16)
+		if err := tx.CreateCertificate(ctx, store.Certificate{Serial: serial, Kind: store.CertRemoteSigning, PersonID: p.ID, DER: cert.Raw,
+			NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.PutOCSP(ctx, store.OCSPEntry{Serial: serial, DER: good, ThisUpdate: now, NextUpdate: now.Add(time.Hour)}); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, "system", "sign.key_create", p.ID, audit.OK, map[string]any{
@@ -167,6 +197,26 @@ func (s *Service) newKey(ctx context.Context, p ca.Person, old store.RemoteSigni
 		return signing.Credential{}, err
 	}
 	return signing.Credential{Signer: key, Certificate: cert, Chain: s.ca.Chain()}, nil
+}
+
+// revokeCertificate marks a replaced key's certificate revoked
+// (superseded) with its OCSP answer; one not on record (made before the
+// certificates were recorded) is left alone.
+func (s *Service) revokeCertificate(ctx context.Context, tx store.Tx, cert *x509.Certificate, ocspDER []byte, now time.Time) error {
+	serial := cert.SerialNumber.Text(16)
+	_, err := tx.UpdateCertificate(ctx, serial, func(c *store.Certificate) error {
+		if c.RevokedAt.IsZero() {
+			c.RevokedAt, c.RevocationReason = now, ocsp.Superseded
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return tx.PutOCSP(ctx, store.OCSPEntry{Serial: serial, DER: ocspDER, ThisUpdate: now, NextUpdate: now.Add(time.Hour)})
 }
 
 // sign makes the signature a request asks for: the CMS for a digest, or

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ type PDFSigner interface {
 type CA interface {
 	IssueRemoteSigning(ctx context.Context, pub crypto.PublicKey, p ca.Person, notBefore time.Time) (*x509.Certificate, error)
 	Chain() []*x509.Certificate
+	SignOCSP(serial *big.Int, status int, revokedAt time.Time, reason int, thisUpdate, nextUpdate time.Time) ([]byte, error)
 }
 
 // Codes is what the service needs of the identity provider: the one-time

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp/otp"
@@ -59,6 +62,17 @@ func TestApproveSignsAndReusesTheKey(t *testing.T) {
 		t.Error("the delivered callback was not recorded")
 	}
 
+	// On record like every certificate the CA issues, so llavero's OCSP
+	// responder and CRL answer for it; never a citizen's login certificate.
+	rec, err := f.st.GetCertificate(ctx, cert.SerialNumber.Text(16))
+	if err != nil || rec.Kind != store.CertRemoteSigning || rec.PersonID != "12345678Z" || !bytes.Equal(rec.DER, der) {
+		t.Errorf("certificate record: %+v, %v", rec.Kind, err)
+	}
+	if e, err := f.st.GetOCSP(ctx, cert.SerialNumber.Text(16)); err != nil {
+		t.Errorf("no OCSP answer: %v", err)
+	} else if resp, err := ocsp.ParseResponse(e.DER, f.ca.Issuing()); err != nil || resp.Status != ocsp.Good {
+		t.Errorf("OCSP: %v, %v", resp, err)
+	}
 	key, err := f.st.ActiveRemoteSigningKey(ctx, "12345678Z")
 	if err != nil || !bytes.Equal(key.CertDER, der) {
 		t.Fatalf("key on record: %v", err)
@@ -305,6 +319,15 @@ func TestNewKeyWhenTheRegistryChanges(t *testing.T) {
 	now, _ := f.st.ActiveRemoteSigningKey(ctx, "12345678Z")
 	if now.Label == old.Label {
 		t.Error("the same key is still in use")
+	}
+	firstCert, _ := x509.ParseCertificate(first.SignerCert)
+	if rec, err := f.st.GetCertificate(ctx, firstCert.SerialNumber.Text(16)); err != nil || rec.RevokedAt.IsZero() || rec.RevocationReason != ocsp.Superseded {
+		t.Errorf("the replaced certificate is not revoked as superseded: %+v, %v", rec.RevokedAt, err)
+	}
+	if e, err := f.st.GetOCSP(ctx, firstCert.SerialNumber.Text(16)); err != nil {
+		t.Error(err)
+	} else if resp, err := ocsp.ParseResponse(e.DER, f.ca.Issuing()); err != nil || resp.Status != ocsp.Revoked {
+		t.Errorf("OCSP of the replaced certificate: %v, %v", resp, err)
 	}
 	// A revoked key record is replaced too.
 	if err := f.st.RevokeRemoteSigningKey(ctx, now.Label, f.clock.Now()); err != nil {

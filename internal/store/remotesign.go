@@ -27,6 +27,12 @@ const (
 	SignKindPDF = "pdf"
 )
 
+// CertRemoteSigning is the kind of the certificates of remote-signing
+// keys in the certificates table: listed there so that llavero's OCSP
+// responder and CRL answer for them like for any other, and never a
+// CertPerson, so no login ever accepts one.
+const CertRemoteSigning = "remote-signing"
+
 // SignatureRequest is one remote signature: what was asked, of whom, and
 // how it ended.
 type SignatureRequest struct {
