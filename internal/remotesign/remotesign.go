@@ -81,6 +81,9 @@ type Config struct {
 	TTL time.Duration
 	// PDFMax is the largest PDF the /sign page takes: 10 MiB.
 	PDFMax int64
+	// PDFRetention is how long a signed PDF waits to be downloaded before
+	// it is deleted: 1 hour.
+	PDFRetention time.Duration
 	// KeyAlg is the algorithm of new remote-signing keys: P-256.
 	KeyAlg ca.KeyAlg
 	// RenewBefore is how long before its certificate ends a key is
@@ -135,6 +138,9 @@ func New(st store.Store, authority CA, keys ca.KeyStore, codes Codes, cfg Config
 	}
 	if cfg.PDFMax == 0 {
 		cfg.PDFMax = 10 << 20
+	}
+	if cfg.PDFRetention == 0 {
+		cfg.PDFRetention = time.Hour
 	}
 	if cfg.KeyAlg == "" {
 		cfg.KeyAlg = ca.P256

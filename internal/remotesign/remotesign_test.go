@@ -416,6 +416,22 @@ func TestSignPDF(t *testing.T) {
 		t.Error("the PDF is still kept after the download")
 	}
 	pdfsigVerifyAs(t, f, signed, "RUIZ GIL ANA - 12345678Z")
+
+	// A signed PDF nobody downloads goes after an hour.
+	left, err := f.svc.CreatePDF(ctx, "12345678Z", "substantial", "olvidado.pdf", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.approve(t, "12345678Z", left.ID)
+	if n, err := f.svc.PurgePDFs(ctx, f.clock.Now().Add(59*time.Minute)); err != nil || n != 0 {
+		t.Errorf("purged within the hour: %d, %v", n, err)
+	}
+	if n, err := f.svc.PurgePDFs(ctx, f.clock.Now().Add(61*time.Minute)); err != nil || n != 1 {
+		t.Errorf("purge after an hour: %d, %v", n, err)
+	}
+	if _, _, err := f.svc.TakeSignedPDF(ctx, "12345678Z", left.ID); !errors.Is(err, remotesign.ErrNoDocument) {
+		t.Errorf("download after the purge: err = %v", err)
+	}
 }
 
 func pdfsigVerifyAs(t *testing.T, f *fixture, signed []byte, signer string) {

@@ -466,9 +466,36 @@ func (s *Service) ExpireDue(ctx context.Context, t time.Time) (int, error) {
 	}
 }
 
-// Run expires unanswered requests every so often until ctx ends, then
-// stops the callbacks' retries. Safe on several nodes at once: each
-// request is expired (and reported) once.
+// PurgePDFs deletes the signed PDFs nobody downloaded within
+// PDFRetention of the signature, keeping the request (the person's
+// history), and returns how many it deleted.
+func (s *Service) PurgePDFs(ctx context.Context, at time.Time) (int, error) {
+	n := 0
+	for {
+		ids, err := s.st.SignatureDocumentsToPurge(ctx, at.Add(-s.cfg.PDFRetention), 100)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			if err := s.st.InTx(ctx, func(tx store.Tx) error {
+				if err := tx.SetSignatureDocument(ctx, id, nil); err != nil {
+					return err
+				}
+				return s.record(ctx, tx, "system", "sign.pdf_purge", id, audit.OK, nil)
+			}); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(ids) < 100 {
+			return n, nil
+		}
+	}
+}
+
+// Run expires unanswered requests and purges signed PDFs nobody took,
+// every so often until ctx ends, then stops the callbacks' retries. Safe
+// on several nodes at once: each request is expired (and reported) once.
 func (s *Service) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -478,6 +505,11 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 			s.log.Error("signature requests not expired", "err", err)
 		} else if n > 0 {
 			s.log.Info("signature requests expired", "count", n)
+		}
+		if n, err := s.PurgePDFs(ctx, s.clock()); err != nil && ctx.Err() == nil {
+			s.log.Error("signed PDFs not purged", "err", err)
+		} else if n > 0 {
+			s.log.Info("signed PDFs nobody downloaded deleted", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -92,6 +92,9 @@ type RemoteSignTx interface {
 	// ListPersonSignatureRequests returns a person's requests, newest
 	// first.
 	ListPersonSignatureRequests(ctx context.Context, personID string, limit int) ([]SignatureRequest, error)
+	// SignatureDocumentsToPurge returns up to limit IDs of PDF requests
+	// decided before t that still hold document bytes.
+	SignatureDocumentsToPurge(ctx context.Context, decidedBefore time.Time, limit int) ([]string, error)
 	// SignatureRequestsExpired returns up to limit IDs of requests still
 	// requested whose ExpiresAt is before t, oldest first.
 	SignatureRequestsExpired(ctx context.Context, t time.Time, limit int) ([]string, error)

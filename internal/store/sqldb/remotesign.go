@@ -53,7 +53,9 @@ var (
 	selectSignatureDocument = static("SELECT document FROM signature_requests WHERE id = $1")
 	updateSignatureDocument = static("UPDATE signature_requests SET document = $2 WHERE id = $1")
 	listPersonSignatures    = static(signatureRequests.from + " WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
-	expiredSignatures       = static("SELECT id FROM signature_requests WHERE state = '" + store.SignRequested + "' " +
+	documentsToPurge        = static("SELECT id FROM signature_requests WHERE kind = '" + store.SignKindPDF + "' " +
+		"AND decided_at < $1 AND length(document) > 0 ORDER BY decided_at, id LIMIT $2")
+	expiredSignatures = static("SELECT id FROM signature_requests WHERE state = '" + store.SignRequested + "' " +
 		"AND expires_at < $1 ORDER BY expires_at, id LIMIT $2")
 )
 
@@ -129,6 +131,11 @@ func (o ops) ListPersonSignatureRequests(ctx context.Context, personID string, l
 		out = []store.SignatureRequest{}
 	}
 	return out, err
+}
+
+func (o ops) SignatureDocumentsToPurge(ctx context.Context, decidedBefore time.Time, limit int) ([]string, error) {
+	return list(ctx, o, "signature documents to purge", documentsToPurge, []any{o.d.Time(Timestamp(decidedBefore)), limitOr100(limit)},
+		func(r scanner, id *string) error { return r.Scan(id) })
 }
 
 func (o ops) SignatureRequestsExpired(ctx context.Context, t time.Time, limit int) ([]string, error) {
@@ -218,6 +225,11 @@ func (db *DB) SetSignatureDocument(ctx context.Context, id string, data []byte) 
 // ListPersonSignatureRequests implements [store.RemoteSignTx].
 func (db *DB) ListPersonSignatureRequests(ctx context.Context, personID string, limit int) ([]store.SignatureRequest, error) {
 	return db.reader().ListPersonSignatureRequests(ctx, personID, limit)
+}
+
+// SignatureDocumentsToPurge implements [store.RemoteSignTx].
+func (db *DB) SignatureDocumentsToPurge(ctx context.Context, decidedBefore time.Time, limit int) ([]string, error) {
+	return db.reader().SignatureDocumentsToPurge(ctx, decidedBefore, limit)
 }
 
 // SignatureRequestsExpired implements [store.RemoteSignTx].

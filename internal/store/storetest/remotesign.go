@@ -201,8 +201,32 @@ func testSignatureDocument(t *testing.T, s store.Store) {
 	if got, _ := s.SignatureDocument(ctx, "sr1"); !bytes.Equal(got, signed) {
 		t.Error("the replacement was not kept")
 	}
+	// Decided, it is due for the purge only once decided before t and
+	// while it holds bytes; a digest request never is.
+	if _, err := s.UpdateSignatureRequest(ctx, "sr1", func(r *store.SignatureRequest) error {
+		r.State, r.DecidedAt = store.SignApproved, r.CreatedAt.Add(time.Minute)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateSignatureRequest(ctx, "sr2", func(r *store.SignatureRequest) error {
+		r.State, r.DecidedAt = store.SignApproved, r.CreatedAt.Add(time.Minute)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	at := fullSignatureRequest("sr1").CreatedAt.Add(time.Minute)
+	if ids, err := s.SignatureDocumentsToPurge(ctx, at, 0); err != nil || len(ids) != 0 {
+		t.Errorf("purge at the decision = %v, %v; want none", ids, err)
+	}
+	if ids, err := s.SignatureDocumentsToPurge(ctx, at.Add(time.Second), 0); err != nil || !reflect.DeepEqual(ids, []string{"sr1"}) {
+		t.Errorf("purge after the decision = %v, %v; want [sr1]", ids, err)
+	}
 	if err := s.SetSignatureDocument(ctx, "sr1", nil); err != nil {
 		t.Fatal(err)
+	}
+	if ids, err := s.SignatureDocumentsToPurge(ctx, at.Add(time.Hour), 0); err != nil || len(ids) != 0 {
+		t.Errorf("purge of an emptied document = %v, %v; want none", ids, err)
 	}
 	if got, err := s.SignatureDocument(ctx, "sr1"); err != nil || len(got) != 0 {
 		t.Errorf("after clearing: %d bytes, %v", len(got), err)

@@ -39,6 +39,8 @@ CREATE TABLE signature_requests (
 CREATE INDEX signature_requests_person ON signature_requests (person_id, created_at, id);
 -- The sweep that expires requests nobody answered reads only open ones.
 CREATE INDEX signature_requests_open ON signature_requests (expires_at) WHERE state = 'requested';
+-- The purge of signed PDFs nobody downloaded reads only /sign requests.
+CREATE INDEX signature_requests_pdf ON signature_requests (decided_at) WHERE kind = 'pdf';
 
 CREATE TABLE remote_signing_keys (
     label      TEXT COLLATE "C" PRIMARY KEY,
