@@ -283,6 +283,9 @@ func TestZlint(t *testing.T) {
 				if certs["person-token/"+string(alg)], err = c.IssuePerson(ctx, clientKey(t, alg).Public(), ca.Person{ID: "12345678Z", GivenName: "Ana", FirstSurname: "Ruiz", Token: true}, now); err != nil {
 					t.Fatal(err)
 				}
+				if certs["remote-signing/"+string(alg)], err = c.IssueRemoteSigning(ctx, clientKey(t, alg).Public(), ca.Person{ID: "X1234567L", GivenName: "José María", FirstSurname: "Muñoz", SecondSurname: "Ibáñez"}, now); err != nil {
+					t.Fatal(err)
+				}
 				if certs["operator/"+string(alg)], err = c.IssueOperator(ctx, clientKey(t, alg).Public(), "Ana Núñez", "Oficina Madrid-Centro", "4f1c2b0e9d8a7c6b", now); err != nil {
 					t.Fatal(err)
 				}

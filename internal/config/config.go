@@ -74,6 +74,8 @@ type Config struct {
 
 	Video Video // registration by video identification (video.go)
 	Demo  Demo  // the first run, serve --demo (demo.go)
+	// Remote signing (remotesign.go).
+	RemoteSign RemoteSign
 }
 
 // EnvPrefix starts the name of every environment variable llavero reads.
@@ -113,6 +115,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	fs.DurationVar(&c.CodeTTL, "application-code-ttl", 30*24*time.Hour, "how long a certificate application code is valid")
 	RegisterVideo(fs, c)
 	RegisterDemo(fs, c)
+	RegisterRemoteSign(fs, c)
 	fs.StringVar(&c.CodeKeyFile, "code-key-file", "", "file with the secret (32+ bytes) that keys stored one-time codes; every node needs the same (default: LLAVERO_CODE_KEY, else a development key in DATA/secrets)")
 }
 
@@ -315,6 +318,9 @@ func (c *Config) Validate(fs *pflag.FlagSet) error {
 		return err
 	}
 	if err := c.validateDemo(fs); err != nil {
+		return err
+	}
+	if err := c.validateRemoteSign(); err != nil {
 		return err
 	}
 	if has("outbox") && !c.Outbox && c.SMTPHost == "" {

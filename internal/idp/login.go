@@ -210,7 +210,8 @@ func (p *IdP) useCodeThen(ctx context.Context, codeID, purpose, typed string, th
 		return Authenticated{}, err
 	}
 	if verdict != nil {
-		if out.PersonID != "" {
+		// A signing code is no login: remotesign audits its own refusals.
+		if out.PersonID != "" && !isSigningPurpose(purpose) {
 			p.loginEvent(ctx, out.PersonID, purpose, "", audit.Refused, i18n.CodeOf(verdict))
 		}
 		return Authenticated{}, verdict

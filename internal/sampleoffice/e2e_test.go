@@ -132,7 +132,7 @@ func TestOfficeLogsInThroughLlavero(t *testing.T) {
 		t.Fatalf("home: %d", resp.StatusCode)
 	}
 	mustContain(t, body, "Check your points balance", "Pay a fine", "Exchange a foreign driving licence", "substantial",
-		"Signing comes with a later version of llavero", `action="/start/points-balance"`)
+		"which you make with llavero without installing anything", `action="/start/points-balance"`)
 
 	resp, _ = b.do(http.MethodPost, e.office+"/start/points-balance", url.Values{})
 	authz, ok := b.went(e.issuer + "/authorize?")
@@ -180,7 +180,7 @@ func TestOfficeLogsInThroughLlavero(t *testing.T) {
 	// The session is at substantial: the other procedures open at once.
 	for _, tc := range []struct{ proc, want string }{
 		{"fine-payment", "You have no fines pending."},
-		{"licence-exchange", "Signing comes with a later version of llavero"},
+		{"licence-exchange", "Sign the licence exchange form"},
 	} {
 		resp, body = b.do(http.MethodPost, e.office+"/start/"+tc.proc, url.Values{})
 		if _, viaLlavero := b.went(e.issuer); viaLlavero || resp.StatusCode != http.StatusOK {

@@ -61,6 +61,7 @@ type Office struct {
 	secure     bool // cookies only over HTTPS
 	csp        string
 	sessions   *sessions
+	signs      *signings
 	pages      map[string]*template.Template
 	handler    http.Handler
 }
@@ -93,7 +94,7 @@ func New(ctx context.Context, cfg Config) (*Office, error) {
 	if cfg.Office.ID == "" {
 		cfg.Office = Traffic
 	}
-	o := &Office{cfg: cfg, secure: pub.Scheme == "https", sessions: newSessions(cfg.Now)}
+	o := &Office{cfg: cfg, secure: pub.Scheme == "https", sessions: newSessions(cfg.Now), signs: newSignings()}
 	// go-oidc and x/oauth2 find their HTTP client in a context; the
 	// office's own context, not a request's, so that a browser going
 	// away does not cancel the key set's background refresh.
@@ -146,6 +147,11 @@ func (o *Office) routes() http.Handler {
 	mux.HandleFunc("GET /callback", o.callback)
 	mux.HandleFunc("GET /procedure/{proc}", o.result)
 	mux.HandleFunc("POST /logout", o.logout)
+	mux.HandleFunc("POST /sign/licence-exchange", o.signStart)
+	mux.HandleFunc("POST /signature/callback", o.signCallback)
+	mux.HandleFunc("GET /signature/{ref}", o.signResult)
+	mux.HandleFunc("GET /signature/{ref}/document", o.signDocument)
+	mux.HandleFunc("GET /signature/{ref}/signature.p7s", o.signSignature)
 	mux.HandleFunc("GET /style.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		http.ServeFileFS(w, r, files, "static/style.css")

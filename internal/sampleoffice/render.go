@@ -100,8 +100,9 @@ type view struct {
 	Points   int
 	NoFines  bool
 	Exchange bool
-	Outcome  string // a catalogue procedure's made-up answer
-	SignStop bool   // and the procedure stops before its signature
+	Outcome  string    // a catalogue procedure's made-up answer
+	SignStop bool      // and the procedure stops before its signature
+	Sign     *signView // the signing page (sign.go)
 
 	Problem *problemView
 }
@@ -153,7 +154,7 @@ func (o *Office) view(r *http.Request) view {
 
 func (o *Office) parsePages() error {
 	o.pages = map[string]*template.Template{}
-	for _, name := range []string{"home", "result", "problem"} {
+	for _, name := range []string{"home", "result", "problem", "sign"} {
 		t, err := template.New("layout.html").ParseFS(files, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return err

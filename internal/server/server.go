@@ -23,6 +23,7 @@ import (
 	"github.com/llavero/llavero/internal/notify"
 	"github.com/llavero/llavero/internal/oidc"
 	"github.com/llavero/llavero/internal/ra"
+	"github.com/llavero/llavero/internal/remotesign"
 	"github.com/llavero/llavero/internal/store"
 	"github.com/llavero/llavero/internal/tsa"
 	"github.com/llavero/llavero/internal/web"
@@ -40,6 +41,8 @@ type Platform struct {
 	IdP      *idp.IdP
 	OIDC     *oidc.Provider
 	TSA      *tsa.Authority
+	// RemoteSign is remote signing (remotesign.go).
+	RemoteSign *remotesign.Service
 
 	keys      ca.KeyStore
 	certLogin http.Handler
@@ -120,6 +123,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if cfg.Demo.Enabled {
 		p.Web.MountDevOutbox(web.DevOutboxDeps{Outbox: st, LetterDir: filepath.Join(cfg.Data, "letters")})
 	}
+	p.mountRemoteSigning(ad)
 	p.certLogin = p.Web.AccountCertLoginHandler(p.Web.CertLoginHandler(deps), ad)
 	return p, nil
 }
@@ -204,6 +208,7 @@ func (p *Platform) Serve(ctx context.Context, ready func(Addrs)) error {
 	defer stopRA()
 	go p.RA.Run(rctx, time.Minute)
 	go p.IdP.Run(rctx, 10*time.Minute)
+	go p.RemoteSign.Run(rctx, 30*time.Second)
 	p.Log.Info("llavero listening", "addr", ln.Addr().String(), "cert_login", cln.Addr().String(), "public_url", p.Config.PublicURL, "database", p.Store.Dialect())
 	if ready != nil {
 		ready(Addrs{Main: ln.Addr(), CertLogin: cln.Addr()})

@@ -52,6 +52,8 @@ type accountPage struct {
 	PasswordSaved  bool
 	Problem        *problemView
 	Video          videoView // the video identification, if any (account_video.go)
+	// Remote signatures (signatures_account.go).
+	Signatures []signatureView
 }
 
 // canSetPassword: the session proved possession of the mobile (an SMS
@@ -97,6 +99,10 @@ func (a *accountRoutes) showAccount(w http.ResponseWriter, r *http.Request, sess
 		Problem:        problem,
 	}
 	if pg.Video, err = a.videoViewOf(r, sess.PersonID); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	if pg.Signatures, err = a.signaturesOf(r, sess.PersonID); err != nil {
 		a.s.Error(w, r, err)
 		return
 	}
