@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/llavero/llavero/internal/browsertest"
@@ -233,6 +235,25 @@ func TestPages(t *testing.T) {
 			p.Submit(`form[action="/start/points-balance"] button`)
 			c.check(p, "office-procedure")
 
+			// The wrong-method page: the office takes only passwords for a
+			// while, and the visitor logged in with a PIN.
+			// The office forgets the visitor, so that it asks llavero.
+			ctx, cancel := context.WithTimeout(p.Context(), browsertest.Timeout)
+			_, err := chromedp.Run(ctx, func(ctx context.Context, _ *chromedp.Target) (cdp.Empty, error) {
+				return chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "trafico_session", URL: e.Office + "/"})
+			})
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			methods(t, e, []string{"password"})
+			p.Go(e.Office + "/")
+			if st := p.Submit(`form[action="/start/points-balance"] button`); st != 403 {
+				t.Errorf("a PIN session at an office that takes passwords: status %d at %s", st, p.URL())
+			}
+			c.check(p, "wrong-method")
+			methods(t, e, nil)
+
 			// The level-too-low refusal: José's basic account at a
 			// substantial procedure.
 			// (He chose the language at llavero: it does not follow the
@@ -257,6 +278,12 @@ func TestPages(t *testing.T) {
 			c.check(op, "console")
 			op.Go(console(e) + "/office/reviews")
 			c.check(op, "console-reviews")
+			// The certificate pages of the same origin, shown an
+			// operator's certificate instead of a citizen's.
+			op.Go(console(e) + "/login/certificate")
+			c.check(op, "certificate-login")
+			op.Go(console(e) + "/account/register")
+			c.check(op, "certificate-register")
 		})
 	}
 }
@@ -299,6 +326,17 @@ func TestCheckerFinds(t *testing.T) {
 		if !got[want] {
 			t.Errorf("axe did not report %s; reported %v", want, got)
 		}
+	}
+}
+
+// methods sets the login methods the sample office accepts (nil: all).
+func methods(t *testing.T, e *platformtest.Env, m []string) {
+	t.Helper()
+	if _, err := e.Store.UpdateClient(context.Background(), e.ClientID, func(c *store.Client) error {
+		c.Methods = m
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 
