@@ -121,6 +121,7 @@ type Tx interface {
 	OIDCTx
 	EvidenceTx
 	AppLoginTx
+	ReminderTx
 
 	// GetPerson returns the registry entry for a canonical identifier.
 	GetPerson(ctx context.Context, id string) (Person, error)
