@@ -52,6 +52,8 @@ type accountPage struct {
 	PasswordSaved  bool
 	Problem        *problemView
 	Video          videoView // the video identification, if any (account_video.go)
+	// Notices are the reminders sent (account_notices.go).
+	Notices []noticeView
 }
 
 // canSetPassword: the session proved possession of the mobile (an SMS
@@ -97,6 +99,10 @@ func (a *accountRoutes) showAccount(w http.ResponseWriter, r *http.Request, sess
 		Problem:        problem,
 	}
 	if pg.Video, err = a.videoViewOf(r, sess.PersonID); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	if pg.Notices, err = a.noticesOf(ctx, sess.PersonID); err != nil {
 		a.s.Error(w, r, err)
 		return
 	}
