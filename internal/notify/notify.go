@@ -133,6 +133,11 @@ func New(cfg Config) (*Notifier, error) {
 // Email sends subject and body (plain text) to the address to, and returns
 // the message as recorded. personID is the addressee's registry ID, or "".
 func (n *Notifier) Email(ctx context.Context, to, personID string, lang i18n.Lang, subject, body string) (store.Message, error) {
+	return n.email(ctx, n.outbox, to, personID, lang, subject, body)
+}
+
+// email sends as Email does and records in outbox, when n has an outbox.
+func (n *Notifier) email(ctx context.Context, outbox OutboxStore, to, personID string, lang i18n.Lang, subject, body string) (store.Message, error) {
 	lang = normLang(lang)
 	addr, err := parseRecipient(to)
 	if err != nil {
@@ -151,7 +156,7 @@ func (n *Notifier) Email(ctx context.Context, to, personID string, lang i18n.Lan
 			return store.Message{}, n.failed(ctx, m, err)
 		}
 	}
-	return n.record(ctx, m)
+	return n.recordIn(ctx, outbox, m)
 }
 
 // SMS sends body to the E.164 number to, and returns the message as
@@ -260,9 +265,14 @@ func (n *Notifier) newID() (string, error) {
 // record writes m to the outbox, if there is one. It runs only after the
 // transport succeeded, so the outbox shows what the citizen actually got.
 func (n *Notifier) record(ctx context.Context, m store.Message) (store.Message, error) {
+	return n.recordIn(ctx, n.outbox, m)
+}
+
+// recordIn is record into outbox, when n has an outbox.
+func (n *Notifier) recordIn(ctx context.Context, outbox OutboxStore, m store.Message) (store.Message, error) {
 	attrs := []any{"id", m.ID, "kind", m.Kind, "person_id", m.PersonID, "to", maskRecipient(m.Kind, m.To)}
 	if n.outbox != nil {
-		if err := n.outbox.AddOutbox(ctx, m); err != nil {
+		if err := outbox.AddOutbox(ctx, m); err != nil {
 			n.log.ErrorContext(ctx, "notify: message sent but not recorded", append(attrs, "err", err)...)
 			return m, fmt.Errorf("%w: %s %s: %w", ErrNotRecorded, m.Kind, m.ID, err)
 		}

@@ -209,6 +209,7 @@ func (p *Platform) Serve(ctx context.Context, ready func(Addrs)) error {
 	go p.RA.Run(rctx, time.Minute)
 	go p.IdP.Run(rctx, 10*time.Minute)
 	go p.RemoteSign.Run(rctx, 30*time.Second)
+	go p.reminders().Run(rctx, 10*time.Minute)
 	p.Log.Info("llavero listening", "addr", ln.Addr().String(), "cert_login", cln.Addr().String(), "public_url", p.Config.PublicURL, "database", p.Store.Dialect())
 	if ready != nil {
 		ready(Addrs{Main: ln.Addr(), CertLogin: cln.Addr()})

@@ -122,6 +122,7 @@ type Tx interface {
 	EvidenceTx
 	AppLoginTx
 	RemoteSignTx
+	ReminderTx
 
 	// GetPerson returns the registry entry for a canonical identifier.
 	GetPerson(ctx context.Context, id string) (Person, error)

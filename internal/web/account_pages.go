@@ -54,6 +54,8 @@ type accountPage struct {
 	Video          videoView // the video identification, if any (account_video.go)
 	// Remote signatures (signatures_account.go).
 	Signatures []signatureView
+	// Notices are the reminders sent (account_notices.go).
+	Notices []noticeView
 }
 
 // canSetPassword: the session proved possession of the mobile (an SMS
@@ -103,6 +105,10 @@ func (a *accountRoutes) showAccount(w http.ResponseWriter, r *http.Request, sess
 		return
 	}
 	if pg.Signatures, err = a.signaturesOf(r, sess.PersonID); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	if pg.Notices, err = a.noticesOf(ctx, sess.PersonID); err != nil {
 		a.s.Error(w, r, err)
 		return
 	}

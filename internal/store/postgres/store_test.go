@@ -152,3 +152,10 @@ func skipWithoutServer(t testing.TB) {
 			envURL + "=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 	}
 }
+
+// A reminder claimed on two nodes at once is claimed once: the second
+// insert of the key waits for the first transaction, then does nothing.
+func TestTwoNodesClaimReminder(t *testing.T) {
+	u := newSchema(t)
+	storetest.ReminderClaimAcross(t, openURL(t, u), openURL(t, u))
+}

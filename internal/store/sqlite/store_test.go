@@ -35,3 +35,9 @@ func open(t testing.TB, path string) *sqlite.Store {
 	})
 	return s
 }
+
+// A reminder claimed by two stores on one file at once is claimed once.
+func TestTwoStoresClaimReminder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "llavero.db")
+	storetest.ReminderClaimAcross(t, open(t, path), open(t, path))
+}

@@ -111,6 +111,13 @@ var cases = []struct {
 	{"QRChallengeDecidedOnce", testQRChallengeDecidedOnce},
 	{"PasskeyCeremonyDeleteOnce", testPasskeyCeremonyDeleteOnce},
 	{"AppLoginDeleteExpired", testAppLoginDeleteExpired},
+
+	// Reminders (reminders.go).
+	{"ReminderOnce", testReminderOnce},
+	{"ReminderConflictInTx", testReminderConflictInTx},
+	{"ReminderClaimRace", testReminderClaimRace},
+	{"CertificatesToRemind", testCertificatesToRemind},
+	{"LetterCodesToRemind", testLetterCodesToRemind},
 }
 
 var errBoom = errors.New("boom")

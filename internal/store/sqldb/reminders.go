@@ -1,0 +1,92 @@
+package sqldb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/llavero/llavero/internal/store"
+)
+
+// Reminders ([store.ReminderTx]). The table's primary key is the claim;
+// the two sweep queries leave out, in SQL, what was already reminded, so a
+// sweep reads only what is due and not yet sent however large the tables.
+
+const reminderColumns = "subject, kind, threshold, person_id, lang, title, body, deadline, sent_at"
+
+var (
+	insertReminder = static("INSERT INTO reminders (" + reminderColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING")
+	listReminders  = static("SELECT " + reminderColumns + " FROM reminders WHERE person_id = $1 ORDER BY sent_at DESC, kind, threshold LIMIT $2")
+
+	// The WHERE clauses repeat the partial indexes' predicates (00008), so
+	// both planners use them.
+	certificatesToRemind = static(selectCertificatesNoDER + " c WHERE c.kind = 'person' AND c.revoked_at IS NULL AND c.renewed_by = ''" +
+		" AND c.not_after > $1 AND c.not_after <= $2" +
+		" AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.subject = c.serial AND r.kind = $3 AND r.threshold = $4)" +
+		" ORDER BY c.not_after, c.serial LIMIT $5")
+	letterCodesToRemind = static(codes.from + " o WHERE o.purpose = 'letter' AND o.used_at IS NULL" +
+		" AND o.expires_at > $1 AND o.expires_at <= $2" +
+		" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = o.person_id)" +
+		" AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.subject = o.id AND r.kind = $3 AND r.threshold = $4)" +
+		" ORDER BY o.expires_at, o.id LIMIT $5")
+)
+
+func scanReminder(r scanner, m *store.Reminder) error {
+	return r.Scan(&m.Subject, &m.Kind, &m.Threshold, &m.PersonID, &m.Lang, &m.Title, &m.Body,
+		timeCol{&m.Deadline}, timeCol{&m.SentAt})
+}
+
+func (o ops) CreateReminder(ctx context.Context, m store.Reminder) error {
+	switch {
+	case m.Subject == "" || m.PersonID == "":
+		return errors.New("create reminder: no subject or person")
+	case m.Kind != store.ReminderCertExpiry && m.Kind != store.ReminderLetterCode:
+		return fmt.Errorf("create reminder: unknown kind %q", m.Kind)
+	case m.Threshold < 0:
+		return errors.New("create reminder: negative threshold")
+	case m.SentAt.IsZero() || m.Deadline.IsZero():
+		return errors.New("create reminder: no time sent or deadline")
+	}
+	m.Deadline, m.SentAt = Timestamp(m.Deadline), Timestamp(m.SentAt)
+	// The subject is a serial or a random ID: never personal data.
+	return o.insert(ctx, fmt.Sprintf("create reminder %s %s %d", m.Kind, m.Subject, m.Threshold), insertReminder,
+		m.Subject, m.Kind, m.Threshold, m.PersonID, m.Lang, m.Title, m.Body, o.d.Time(m.Deadline), o.d.Time(m.SentAt))
+}
+
+func (o ops) ListReminders(ctx context.Context, personID string, limit int) ([]store.Reminder, error) {
+	return list(ctx, o, "list reminders", listReminders, []any{personID, limitOr100(limit)}, scanReminder)
+}
+
+func (o ops) CertificatesToRemind(ctx context.Context, kind string, threshold int, from, to time.Time, limit int) ([]store.Certificate, error) {
+	return list(ctx, o, "certificates to remind", certificatesToRemind,
+		[]any{o.d.Time(Timestamp(from)), o.d.Time(Timestamp(to)), kind, threshold, limitOr100(limit)}, scanCertificate)
+}
+
+func (o ops) LetterCodesToRemind(ctx context.Context, kind string, threshold int, from, to time.Time, limit int) ([]store.OneTimeCode, error) {
+	return list(ctx, o, "letter codes to remind", letterCodesToRemind,
+		[]any{o.d.Time(Timestamp(from)), o.d.Time(Timestamp(to)), kind, threshold, limitOr100(limit)}, scanCode)
+}
+
+// The Store's own reminder methods: reads on the read pool, the
+// single-statement insert on the write pool.
+
+// CreateReminder implements [store.ReminderTx].
+func (db *DB) CreateReminder(ctx context.Context, r store.Reminder) error {
+	return db.writer().CreateReminder(ctx, r)
+}
+
+// ListReminders implements [store.ReminderTx].
+func (db *DB) ListReminders(ctx context.Context, personID string, limit int) ([]store.Reminder, error) {
+	return db.reader().ListReminders(ctx, personID, limit)
+}
+
+// CertificatesToRemind implements [store.ReminderTx].
+func (db *DB) CertificatesToRemind(ctx context.Context, kind string, threshold int, from, to time.Time, limit int) ([]store.Certificate, error) {
+	return db.reader().CertificatesToRemind(ctx, kind, threshold, from, to, limit)
+}
+
+// LetterCodesToRemind implements [store.ReminderTx].
+func (db *DB) LetterCodesToRemind(ctx context.Context, kind string, threshold int, from, to time.Time, limit int) ([]store.OneTimeCode, error) {
+	return db.reader().LetterCodesToRemind(ctx, kind, threshold, from, to, limit)
+}
