@@ -144,6 +144,15 @@ func parseAnswers(q url.Values, catalogue []catalogueProc) (answers, []catalogue
 	return a, chosen, nil
 }
 
+// refuse answers a query parseAnswers refused. The error page is given
+// the address without its query: its language switch would otherwise
+// repeat whatever the query carried, a name or a number included.
+func (st *startRoutes) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	r = r.Clone(r.Context())
+	r.URL.RawQuery = ""
+	st.s.Error(w, r, err)
+}
+
 func contains(list []string, v string) bool {
 	for _, s := range list {
 		if s == v {
@@ -247,7 +256,7 @@ func (st *startRoutes) form(w http.ResponseWriter, r *http.Request) {
 	}
 	a, _, err := parseAnswers(r.URL.Query(), cat)
 	if err != nil {
-		st.s.Error(w, r, err)
+		st.refuse(w, r, err)
 		return
 	}
 	st.s.Render(w, r, http.StatusOK, "start", formData(a, cat, false))
@@ -281,7 +290,7 @@ func (st *startRoutes) plan(w http.ResponseWriter, r *http.Request) {
 	}
 	a, chosen, err := parseAnswers(r.URL.Query(), cat)
 	if err != nil {
-		st.s.Error(w, r, err)
+		st.refuse(w, r, err)
 		return
 	}
 	if !a.complete() {

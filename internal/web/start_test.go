@@ -270,6 +270,11 @@ func TestPlanRefusesIdentifiers(t *testing.T) {
 			if strings.Contains(b, "X1234567L") || strings.Contains(b, "Ana") {
 				t.Errorf("GET %s?%s echoes the identifier: %s", path, tc.query, b)
 			}
+			// The page too, language switch included.
+			resp = do(t, s.Handler(), "GET", path+"?"+tc.query, nil)
+			if b = body(t, resp); resp.StatusCode != http.StatusBadRequest || strings.Contains(b, "X1234567L") || strings.Contains(b, "Ana") {
+				t.Errorf("GET %s?%s page = %d, echoes the identifier or is not a refusal", path, tc.query, resp.StatusCode)
+			}
 		}
 	}
 }
@@ -332,7 +337,7 @@ func TestStartPagesInBothLanguages(t *testing.T) {
 					t.Errorf("%s %s: input %s has no label", tc.lang, path, m[1])
 				}
 			}
-			if path != StartPath && !strings.Contains(page, "/static/start.css?v=") {
+			if !strings.Contains(page, "/static/start.css?v=") {
 				t.Errorf("%s %s: no print stylesheet", tc.lang, path)
 			}
 		}
