@@ -116,6 +116,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	p.Web.MountOIDC(p.OIDC, ad)
+	p.Web.MountStart(web.StartDeps{Offices: st, Clients: st, ForeignPhones: cfg.AllowForeignPhones, CodeTTL: cfg.CodeTTL, VideoDocuments: cfg.Video.Documents})
 	if err := p.mountSignatures(cfg, st); err != nil {
 		p.Close()
 		return nil, err
