@@ -15,6 +15,7 @@ import (
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/identity"
 	"github.com/llavero/llavero/internal/idp"
+	"github.com/llavero/llavero/internal/idp/otp"
 	"github.com/llavero/llavero/internal/keystore"
 	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/registry"
@@ -254,6 +255,77 @@ func TestDeadEnds(t *testing.T) {
 		e.clock.Advance(11 * 24 * time.Hour)
 		if resp, body := e.browser("en").post("/account/register/request-letter", url.Values{"id": {"12345678Z"}}); resp.StatusCode != http.StatusOK {
 			t.Fatalf("letter after 11 days: %d %s", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("SMS not arriving", func(t *testing.T) {
+		e := newAccEnv(t)
+		e.basicAccount(t, "X1234567L", "+34612345678")
+		for _, lang := range deadEndLangs {
+			b := e.browser(string(lang))
+			resp, body := b.post("/login/pin", url.Values{"id": {"X1234567L"}, "fact": {"E12345678"}})
+			m := hiddenCodeID.FindStringSubmatch(body)
+			if resp.StatusCode != http.StatusOK || m == nil {
+				t.Fatalf("PIN start in %s: %d", lang, resp.StatusCode)
+			}
+			// Where the code went, masked, and what to do if it does not
+			// come.
+			if !strings.Contains(body, masked("+34612345678")) || strings.Contains(body, "612345678") {
+				t.Errorf("the code page in %s does not show the masked number, or shows it whole", lang)
+			}
+			for _, key := range []string{"code.sent", "code.none", "code.resend", "code.resend.limit"} {
+				if s := catalogue[key].In(lang); !strings.Contains(body, s) {
+					t.Errorf("code page in %s lacks %q", lang, s)
+				}
+			}
+			// Resending works until the hourly limit, which explains
+			// itself.
+			limited := false
+			for range 10 {
+				e.clock.Advance(time.Second)
+				resp, body = b.post("/login/pin/resend", url.Values{"code_id": {m[1]}})
+				if n := hiddenCodeID.FindStringSubmatch(body); resp.StatusCode == http.StatusOK && n != nil {
+					if !strings.Contains(body, catalogue["code.resent"].In(lang)) {
+						t.Errorf("resent page in %s does not say so", lang)
+					}
+					m = n
+					continue
+				}
+				limited = true
+				break
+			}
+			if !limited {
+				t.Fatalf("10 resends in a row in %s were all sent", lang)
+			}
+			if !strings.Contains(body, "otp.rate_limited") || !strings.Contains(body, otp.ErrRateLimited.Message(lang)) {
+				t.Errorf("the limit in %s is not explained: %d", lang, resp.StatusCode)
+			}
+			e.clock.Advance(2 * time.Hour)
+		}
+	})
+
+	t.Run("phone number lost or changed", func(t *testing.T) {
+		e := newOfficeAccEnv(t)
+		e.basicAccount(t, "X1234567L", "+34612345678")
+		// The PIN form says where to go when the number changed.
+		for _, lang := range deadEndLangs {
+			_, body := e.browser(string(lang)).get("/login/pin")
+			if s := catalogue["pin.no_mobile"].In(lang); !strings.Contains(body, s) {
+				t.Errorf("PIN form in %s lacks %q", lang, s)
+			}
+		}
+		// At the office, with the document, the number is changed and
+		// the next PIN goes to the new one.
+		resp, b := call(t, e.client(e.operator), "POST", e.login.URL+"/api/v1/office/accounts", accountRequest{PersonID: "X1234567L",
+			DocumentType: "TIE", DocumentNumber: "X1234567L", DocumentExpiry: "2031-05-01", Mobile: "+34 633 333 399"}, nil)
+		var out accountResponse
+		wantOK(t, resp, b, http.StatusOK, &out)
+		if out.MobileMasked != masked("+34633333399") {
+			t.Fatalf("office change: %+v", out)
+		}
+		_, body := e.browser("en").post("/login/pin", url.Values{"id": {"X1234567L"}, "fact": {"E12345678"}})
+		if !strings.Contains(body, masked("+34633333399")) {
+			t.Errorf("the PIN did not go to the new number")
 		}
 	})
 
