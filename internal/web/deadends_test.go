@@ -217,6 +217,21 @@ func TestDeadEnds(t *testing.T) {
 		}
 	})
 
+	t.Run("certificate expired before renewal", func(t *testing.T) {
+		e := newCertEnv(t)
+		_, x, holder := e.certified("X1234567L", "Kovalenko")
+		e.clock.Set(x.NotAfter.Add(24 * time.Hour))
+		key, _ := keystore.Generate(keystore.P256)
+		csr, _ := keystore.CreateCSR(key, "X1234567L", "Kovalenko", "a@example.org")
+		for _, lang := range deadEndLangs {
+			// The expired certificate reaches the page, which says why
+			// and what to do, instead of a failed handshake.
+			resp, b := call(t, e.client(holder), "POST", e.login.URL+"/api/v1/certificates/renew", map[string]string{"csr": string(csr)},
+				map[string]string{"Accept-Language": string(lang)})
+			wantExplainedJSON(t, resp, b, http.StatusForbidden, ra.ErrRenewExpired, lang)
+		}
+	})
+
 	t.Run("account attempted before the certificate", func(t *testing.T) {
 		e := newAccEnv(t)
 		for _, lang := range deadEndLangs {
