@@ -19,6 +19,7 @@ import (
 
 	"github.com/llavero/llavero/internal/ca"
 	"github.com/llavero/llavero/internal/config"
+	"github.com/llavero/llavero/internal/web"
 )
 
 // OpenCA opens the certificate authority the configuration names, creating
@@ -132,12 +133,13 @@ func certLoginTLS(ctx context.Context, authority *ca.CA, cfg *config.Config) (*t
 	for _, c := range authority.Chain() {
 		chain = append(chain, c.Raw)
 	}
-	return &tls.Config{
+	tc := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{{Certificate: chain, PrivateKey: key, Leaf: leaf}},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    pool,
-	}, nil
+	}
+	// An expired certificate reaches the pages, which explain it.
+	web.RequestClientCertificates(tc, pool, nil)
+	return tc, nil
 }
 
 func contains(xs []string, s string) bool {

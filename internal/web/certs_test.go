@@ -121,7 +121,8 @@ func newCertEnv(t testing.TB) *certEnv {
 	e.login = httptest.NewUnstartedServer(s.CertLoginHandler(e.deps))
 	roots := x509.NewCertPool()
 	roots.AddCert(authority.Root())
-	e.login.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: roots, Time: clk.Now}
+	e.login.TLS = &tls.Config{Time: clk.Now}
+	RequestClientCertificates(e.login.TLS, roots, clk.Now)
 	e.login.StartTLS()
 	t.Cleanup(e.login.Close)
 
