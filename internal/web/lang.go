@@ -111,3 +111,26 @@ func switchURL(r *http.Request, lang i18n.Lang) string {
 	q.Set(langParam, string(lang))
 	return localPath(r.URL.EscapedPath()) + "?" + q.Encode()
 }
+
+// officeLanguage follows the language the office asked for (ui_locales)
+// when the person has not chosen one here: someone who picked English at
+// the office must not land on Spanish login pages because their browser
+// says otherwise. It is a cookie for this browser session only, so the
+// language switch still wins, and it is added to r so that the page
+// answering r is in that language too.
+func officeLanguage(w http.ResponseWriter, r *http.Request, locales []string) {
+	if _, err := r.Cookie(langCookie); err == nil {
+		return
+	}
+	for _, loc := range locales {
+		l, ok := i18n.Parse(loc)
+		if !ok {
+			continue
+		}
+		c := &http.Cookie{Name: langCookie, Value: string(l), Path: "/", SameSite: http.SameSiteLaxMode,
+			Secure: r.TLS != nil, HttpOnly: true}
+		http.SetCookie(w, c)
+		r.AddCookie(c)
+		return
+	}
+}

@@ -96,6 +96,7 @@ func (o *oidcRoutes) continueLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	here := ContinueURL(id)
 	strong := "/login?" + url.Values{"next": {here}, "acr": {lr.NeedACR}}.Encode()
+	officeLanguage(w, r, lr.UILocales)
 	sess, ok := o.a.sessionOf(r)
 	if !ok {
 		http.Redirect(w, r, strong, http.StatusSeeOther)

@@ -19,6 +19,7 @@ import (
 type storeRequests struct {
 	st        store.Store
 	completed *int
+	locales   []string // the ui_locales every request carries
 }
 
 func (p storeRequests) Handler() http.Handler { return http.NotFoundHandler() }
@@ -32,7 +33,7 @@ func (p storeRequests) Request(ctx context.Context, id string) (oidc.LoginReques
 	if err != nil {
 		return oidc.LoginRequest{}, oidc.ErrRequestGone
 	}
-	return oidc.LoginRequest{ID: id, Client: c, NeedACR: "low", ExpiresAt: ar.ExpiresAt}, nil
+	return oidc.LoginRequest{ID: id, Client: c, NeedACR: "low", ExpiresAt: ar.ExpiresAt, UILocales: p.locales}, nil
 }
 
 func (p storeRequests) Complete(context.Context, string, oidc.Authenticated) (string, error) {
@@ -112,5 +113,43 @@ func TestClientMethodsAreEnforced(t *testing.T) {
 	// The same session goes straight through at an office that takes it.
 	if resp, _ := b.get(open); resp.StatusCode != http.StatusSeeOther || completed != 1 {
 		t.Fatalf("a PIN session at an open office: %d, completed %d", resp.StatusCode, completed)
+	}
+}
+
+// TestOfficeLanguageIsFollowed: a person who chose English at the office
+// (ui_locales=en) gets llavero's login pages in English although their
+// browser asks for Spanish, until they switch language themselves.
+func TestOfficeLanguageIsFollowed(t *testing.T) {
+	e := newAccEnv(t)
+	ctx := context.Background()
+	now := e.clock.Now()
+	if err := e.st.CreateClient(ctx, store.Client{ID: "dgt", Name: "Sede de Tráfico", RedirectURIs: []string{"https://sede.example/cb"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.CreateAuthRequest(ctx, store.OIDCAuthRequest{ID: "ar", ClientID: "dgt", CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	completed := 0
+	d := AccountDeps{IdP: e.idp, Store: e.st, Now: e.clock.Now}
+	s, _ := newTestServer(t, Config{PublicURL: testPublicURL})
+	s.MountAccounts(d)
+	s.MountOIDC(storeRequests{st: e.st, completed: &completed, locales: []string{"fr", "en-GB", "es"}}, d)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	e.accounts = srv
+
+	b := e.browser("es")
+	resp, _ := b.get(ContinueURL("ar"))
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?") {
+		t.Fatalf("continue without a session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := b.get(resp.Header.Get("Location")); !strings.Contains(body, `<html lang="en"`) {
+		t.Fatalf("the login page does not follow the office's English:\n%s", body)
+	}
+	// The person's own choice wins from then on.
+	b.get("/login?lang=es")
+	b.get(ContinueURL("ar"))
+	if _, body := b.get("/login"); !strings.Contains(body, `<html lang="es"`) {
+		t.Fatalf("the language switch no longer wins:\n%s", body)
 	}
 }
