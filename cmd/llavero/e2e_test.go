@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llavero/llavero/internal/store/postgres/pgtest"
+
 	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/registry"
 	"github.com/llavero/llavero/internal/server"
@@ -70,7 +72,7 @@ func TestCertificateFlowThroughCLI(t *testing.T) {
 		if url == "" {
 			t.Skip("LLAVERO_TEST_POSTGRES_URL not set: the PostgreSQL run of the CLI flow is skipped")
 		}
-		certificateFlow(t, postgresSchema(t, url))
+		certificateFlow(t, pgtest.Schema(t, url))
 	})
 }
 

@@ -3,17 +3,15 @@ package demo
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llavero/llavero/internal/store/postgres/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -30,37 +28,6 @@ import (
 	"github.com/llavero/llavero/internal/store/postgres"
 	"github.com/llavero/llavero/internal/store/sqlite"
 )
-
-// postgresSchema makes a schema of its own for one test and returns a URL
-// whose search_path points at it, so runs never collide.
-func postgresSchema(t *testing.T, base string) string {
-	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "demo_" + hex.EncodeToString(b[:])
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", base); err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // TestPeoplePassRegistryValidation: the sample registry is what "admin
 // registry import" accepts, and each person is the situation they are
@@ -222,7 +189,7 @@ func TestPrepareTwice(t *testing.T) {
 		if base == "" {
 			t.Skip("LLAVERO_TEST_POSTGRES_URL not set")
 		}
-		st, err := postgres.Open(context.Background(), postgresSchema(t, base))
+		st, err := postgres.Open(context.Background(), pgtest.Schema(t, base))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,17 +2,16 @@ package reminders
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/llavero/llavero/internal/store/postgres/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -387,31 +386,7 @@ func postgresSchema(t testing.TB) string {
 	if base == "" {
 		t.Skip("LLAVERO_TEST_POSTGRES_URL not set")
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "reminders_" + hex.EncodeToString(b[:])
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", base); err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.Schema(t, base)
 }
 
 func openPostgres(t testing.TB, u string) store.Store {

@@ -2,15 +2,13 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/llavero/llavero/internal/store/postgres/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/llavero/llavero/internal/store"
@@ -39,31 +37,7 @@ func open(t testing.TB) *postgres.Store {
 func newSchema(t testing.TB) string {
 	t.Helper()
 	skipWithoutServer(t)
-	base := os.Getenv(envURL)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-
-	schema := "llavero_test_" + strings.ToLower(rand.Text()[:12])
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", envURL, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.Schema(t, os.Getenv(envURL))
 }
 
 func openURL(t testing.TB, u string) *postgres.Store {
