@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -68,6 +69,7 @@ type benchTarget struct {
 	concurrency int
 	duration    time.Duration
 	pid         int
+	cpuProfile  string
 }
 
 func (t *benchTarget) flags(cmd *cobra.Command) {
@@ -77,7 +79,8 @@ func (t *benchTarget) flags(cmd *cobra.Command) {
 	f.StringVar(&t.secretFile, "client-secret-file", "", "file holding the client secret")
 	f.IntVar(&t.concurrency, "concurrency", 16, "concurrent virtual clients")
 	f.DurationVar(&t.duration, "duration", 10*time.Second, "how long to run")
-	f.IntVar(&t.pid, "server-pid", 0, "the server's process ID, to report its largest RSS during the run")
+	f.IntVar(&t.pid, "server-pid", 0, "the server's process ID, to report its largest RSS and CPU time during the run")
+	f.StringVar(&t.cpuProfile, "cpuprofile", "", "write the driver's own CPU profile to this file (the server's: serve --debug-listen)")
 }
 
 func (t *benchTarget) load() error {
@@ -95,15 +98,39 @@ func (t *benchTarget) load() error {
 // measure runs fn while following the server's memory, when asked to.
 func (a *app) measure(t *benchTarget, fn func() (loadtest.Report, error)) error {
 	var rss *loadtest.RSSSampler
+	var cpu0 time.Duration
 	if t.pid > 0 {
 		var err error
 		if rss, err = loadtest.SampleRSS(t.pid, 250*time.Millisecond); err != nil {
 			return fmt.Errorf("--server-pid %d: %v", t.pid, err)
 		}
+		if cpu0, err = loadtest.ProcessCPU(t.pid); err != nil {
+			return fmt.Errorf("--server-pid %d: %v", t.pid, err)
+		}
 	}
+	if t.cpuProfile != "" {
+		f, err := os.Create(t.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %v", err)
+		}
+	}
+	self0, _ := loadtest.ProcessCPU(os.Getpid())
 	r, err := fn()
+	if t.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if self1, err := loadtest.ProcessCPU(os.Getpid()); err == nil {
+		r.DriverCPU = self1 - self0
+	}
 	if rss != nil {
 		r.MaxRSS = rss.Stop()
+		if cpu1, err := loadtest.ProcessCPU(t.pid); err == nil {
+			r.ServerCPU = cpu1 - cpu0
+		}
 	}
 	if err != nil {
 		return err

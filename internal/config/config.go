@@ -38,11 +38,14 @@ type Config struct {
 	Lang      string // language of command output: "es" or "en"
 
 	// The server.
-	Listen             string
-	PublicURL          string
-	TrustedProxies     string
-	SignatureTrust     string // extra trust anchors for signature validation: PEM files or directories, comma-separated
-	ShutdownTimeout    time.Duration
+	Listen          string
+	PublicURL       string
+	TrustedProxies  string
+	SignatureTrust  string // extra trust anchors for signature validation: PEM files or directories, comma-separated
+	ShutdownTimeout time.Duration
+	// DebugListen, when set, serves Go's runtime profiles (net/http/pprof)
+	// on a loopback address, for measuring the server under load.
+	DebugListen        string
 	Outbox             bool // keep every notification in the outbox (development)
 	AllowForeignPhones bool
 	// TokenCertificatesHigh is the deployment's policy on certificates an
@@ -98,6 +101,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client address for rate limits")
 	fs.StringVar(&c.SignatureTrust, "signature-trust", "", "trust list for signature validation besides llavero's own CA: PEM bundles or directories of certificates, comma-separated")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
+	fs.StringVar(&c.DebugListen, "debug-listen", "", "loopback address for Go's runtime profiles (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty")
 	fs.BoolVar(&c.Outbox, "outbox", true, "keep a copy of every email, SMS and letter in the outbox (development)")
 	fs.BoolVar(&c.AllowForeignPhones, "allow-foreign-phones", true, "accept non-Spanish mobile numbers for SMS")
 	fs.BoolVar(&c.TokenCertificatesHigh, "token-certificates-high", true, "a login with a certificate an office marked as on a token reaches the high level")
@@ -258,6 +262,12 @@ func (c *Config) Validate(fs *pflag.FlagSet) error {
 			return fmt.Errorf("setting --public-url: %q is not an http(s) URL", c.PublicURL)
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if has("debug-listen") && c.DebugListen != "" {
+		// Profiles show code paths and timings: never beyond this machine.
+		if host, _, err := net.SplitHostPort(c.DebugListen); err != nil || !isLoopback(host) {
+			return fmt.Errorf("setting --debug-listen: %q must be a loopback host:port such as 127.0.0.1:6060", c.DebugListen)
+		}
 	}
 	if has("shutdown-timeout") && c.ShutdownTimeout <= 0 {
 		return errors.New("setting --shutdown-timeout: must be positive")

@@ -11,6 +11,7 @@ import (
 	"github.com/llavero/llavero/internal/idp/loa"
 	"github.com/llavero/llavero/internal/idp/otp"
 	"github.com/llavero/llavero/internal/idp/password"
+	"github.com/llavero/llavero/internal/notify"
 	"github.com/llavero/llavero/internal/registry"
 	"github.com/llavero/llavero/internal/store"
 )
@@ -58,18 +59,51 @@ type CodeSent struct {
 // StartPIN checks the identifier and a second fact from the registry (the
 // document's support number or its expiry date) and sends a 6-digit PIN by
 // SMS to the account's mobile.
+//
+// The tries are counted, the second fact checked, the send counted and the
+// code stored in one transaction, which commits the counters whatever the
+// verdict: a refused try still counts.
 func (p *IdP) StartPIN(ctx context.Context, rawID, secondFact, clientKey string, lang i18n.Lang) (CodeSent, error) {
 	person, err := registry.New(p.st).Lookup(ctx, rawID)
 	if err != nil {
 		return CodeSent{}, err
 	}
-	if err := p.limitTries(ctx, "pin-start:"+person.ID, clientKey); err != nil {
+	// Read before the transaction: nothing counted in it changes the
+	// account, and the single writer is held for as little as possible.
+	acc, accErr := p.st.GetAccount(ctx, person.ID)
+	if accErr != nil && !errors.Is(accErr, store.ErrNotFound) {
+		return CodeSent{}, accErr
+	}
+	c, err := p.newCode(person.ID, store.CodePIN, acc.Mobile, lang)
+	if err != nil {
 		return CodeSent{}, err
 	}
-	if !secondFactMatches(person, secondFact) {
-		return CodeSent{}, ErrSecondFact
+	var verdict error
+	err = p.st.InTx(ctx, func(tx store.Tx) error {
+		over, err := p.countTries(ctx, tx, "pin-start:"+person.ID, clientKey)
+		switch {
+		case err != nil:
+			return err
+		case over:
+			verdict = otp.ErrRateLimited
+		case !secondFactMatches(person, secondFact):
+			verdict = ErrSecondFact
+		case accErr != nil:
+			verdict = ErrNoAccount
+		case acc.Mobile == "":
+			verdict = ErrNoMobile
+		default:
+			verdict, err = p.storeCode(ctx, tx, c)
+		}
+		return err
+	})
+	if err != nil {
+		return CodeSent{}, err
 	}
-	return p.sendCode(ctx, person.ID, store.CodePIN, lang)
+	if verdict != nil {
+		return CodeSent{}, verdict
+	}
+	return p.deliverCode(ctx, c)
 }
 
 func secondFactMatches(p store.Person, fact string) bool {
@@ -102,45 +136,91 @@ func (p *IdP) sendCode(ctx context.Context, personID, purpose string, lang i18n.
 // per-person hourly limit. Registration by video sends it to the number
 // being registered, before any account holds it.
 func (p *IdP) sendCodeTo(ctx context.Context, personID, purpose, mobile string, lang i18n.Lang) (CodeSent, error) {
-	now := p.clock()
-	code, err := otp.NewPIN(p.rand)
+	c, err := p.newCode(personID, purpose, mobile, lang)
 	if err != nil {
 		return CodeSent{}, err
 	}
-	id, err := p.randomID()
-	if err != nil {
-		return CodeSent{}, err
-	}
-	oc := store.OneTimeCode{ID: id, PersonID: personID, Purpose: purpose, CodeHash: otp.Hash(p.cfg.CodeKey, purpose, personID, code),
-		Channel: "sms", Destination: mobile, CreatedAt: now, ExpiresAt: now.Add(p.cfg.PINTTL)}
-	// The send counter and the code commit together: one commit, and a
-	// code exists only if it was counted.
-	over := false
-	err = p.st.InTx(ctx, func(tx store.Tx) error {
-		n, err := tx.CountAttempt(ctx, "send:"+personID, now, time.Hour)
-		if err != nil {
-			return err
-		}
-		if n > p.cfg.CodesPerHour {
-			over = true
-			return nil
-		}
-		return tx.CreateCode(ctx, oc)
+	var verdict error
+	err = p.st.InTx(ctx, func(tx store.Tx) (err error) {
+		verdict, err = p.storeCode(ctx, tx, c)
+		return err
 	})
 	if err != nil {
 		return CodeSent{}, err
 	}
-	if over {
-		return CodeSent{}, otp.ErrRateLimited
+	if verdict != nil {
+		return CodeSent{}, verdict
 	}
+	return p.deliverCode(ctx, c)
+}
+
+// pendingCode is a one-time code on its way: stored by storeCode inside a
+// transaction, delivered by deliverCode after it.
+type pendingCode struct {
+	oc        store.OneTimeCode
+	lang      i18n.Lang
+	body      string
+	delivered bool // the SMS was the outbox record written in the transaction
+}
+
+func (p *IdP) newCode(personID, purpose, mobile string, lang i18n.Lang) (*pendingCode, error) {
+	now := p.clock()
+	code, err := otp.NewPIN(p.rand)
+	if err != nil {
+		return nil, err
+	}
+	id, err := p.randomID()
+	if err != nil {
+		return nil, err
+	}
+	oc := store.OneTimeCode{ID: id, PersonID: personID, Purpose: purpose, CodeHash: otp.Hash(p.cfg.CodeKey, purpose, personID, code),
+		Channel: "sms", Destination: mobile, CreatedAt: now, ExpiresAt: now.Add(p.cfg.PINTTL)}
 	body := i18n.Tf("llavero: tu código es %s. Caduca en %d minutos. No se lo digas a nadie: nadie de la administración te lo pedirá.",
 		"llavero: your code is %s. It expires in %d minutes. Do not tell anyone: nobody from the administration will ask for it.",
 		code, int(p.cfg.PINTTL.Minutes()))
-	if _, err := p.notify.SMS(ctx, mobile, personID, lang, body.In(lang)); err != nil {
-		return CodeSent{}, err
+	return &pendingCode{oc: oc, lang: lang, body: body.In(lang)}, nil
+}
+
+// smsInTx is a Notifier that can deliver an SMS inside the caller's
+// transaction (notify.Notifier does when the outbox is the delivery).
+type smsInTx interface {
+	SMSIn(ctx context.Context, tx notify.OutboxStore, to, personID string, lang i18n.Lang, body string) (store.Message, bool, error)
+}
+
+// storeCode counts the send against the person's hourly limit and stores
+// the code, in tx: a code exists only if it was counted. When the
+// notifier can, the SMS is delivered in tx too, so the code and its
+// message commit together. Over the limit, it gives otp.ErrRateLimited as
+// its verdict and stores nothing but the count.
+func (p *IdP) storeCode(ctx context.Context, tx store.Tx, c *pendingCode) (verdict, err error) {
+	n, err := tx.CountAttempt(ctx, "send:"+c.oc.PersonID, c.oc.CreatedAt, time.Hour)
+	if err != nil {
+		return nil, err
 	}
-	ph, _ := identity.ParsePhone(mobile, identity.PhoneOptions{AllowForeign: true})
-	return CodeSent{CodeID: id, MaskedPhone: ph.Masked(), ExpiresAt: oc.ExpiresAt}, nil
+	if n > p.cfg.CodesPerHour {
+		return otp.ErrRateLimited, nil
+	}
+	if err := tx.CreateCode(ctx, c.oc); err != nil {
+		return nil, err
+	}
+	if in, ok := p.notify.(smsInTx); ok {
+		if _, c.delivered, err = in.SMSIn(ctx, tx, c.oc.Destination, c.oc.PersonID, c.lang, c.body); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// deliverCode sends the SMS of a stored code, unless its transaction
+// delivered it already, and says where it went.
+func (p *IdP) deliverCode(ctx context.Context, c *pendingCode) (CodeSent, error) {
+	if !c.delivered {
+		if _, err := p.notify.SMS(ctx, c.oc.Destination, c.oc.PersonID, c.lang, c.body); err != nil {
+			return CodeSent{}, err
+		}
+	}
+	ph, _ := identity.ParsePhone(c.oc.Destination, identity.PhoneOptions{AllowForeign: true})
+	return CodeSent{CodeID: c.oc.ID, MaskedPhone: ph.Masked(), ExpiresAt: c.oc.ExpiresAt}, nil
 }
 
 // VerifyPIN checks a PIN against the code the browser session was sent.

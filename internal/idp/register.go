@@ -283,20 +283,10 @@ func (p *IdP) RegisterWithLetter(ctx context.Context, rawID, code string, c Cont
 // (one commit on the hot path of every login), and the count is kept even
 // when the answer is a refusal: refusing must not be free.
 func (p *IdP) limitTries(ctx context.Context, key, clientKey string) error {
-	keys := []string{"try:" + key}
-	if clientKey != "" {
-		keys = append(keys, "try-client:"+clientKey)
-	}
 	over := false
-	err := p.st.InTx(ctx, func(tx store.Tx) error {
-		for _, k := range keys {
-			n, err := tx.CountAttempt(ctx, k, p.now(), time.Hour)
-			if err != nil {
-				return err
-			}
-			over = over || n > 10
-		}
-		return nil
+	err := p.st.InTx(ctx, func(tx store.Tx) (err error) {
+		over, err = p.countTries(ctx, tx, key, clientKey)
+		return err
 	})
 	if err != nil {
 		return err
@@ -305,4 +295,22 @@ func (p *IdP) limitTries(ctx context.Context, key, clientKey string) error {
 		return otp.ErrRateLimited
 	}
 	return nil
+}
+
+// countTries counts one try against key (a person and what they try) and,
+// when known, against the client's address, in tx; over says either went
+// past the hourly limit.
+func (p *IdP) countTries(ctx context.Context, tx store.Tx, key, clientKey string) (over bool, err error) {
+	keys := []string{"try:" + key}
+	if clientKey != "" {
+		keys = append(keys, "try-client:"+clientKey)
+	}
+	for _, k := range keys {
+		n, err := tx.CountAttempt(ctx, k, p.now(), time.Hour)
+		if err != nil {
+			return false, err
+		}
+		over = over || n > 10
+	}
+	return over, nil
 }

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"context"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -61,6 +62,30 @@ func TestParseVmRSS(t *testing.T) {
 	}
 	if _, err := parseVmRSS("Name:\tkthreadd\n"); err == nil {
 		t.Fatal("a kernel thread has no VmRSS")
+	}
+}
+
+func TestParseStatCPU(t *testing.T) {
+	cases := []struct {
+		name, stat string
+		want       time.Duration
+		ok         bool
+	}{
+		{"plain", "4242 (llavero) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 9 0 1000 0 0", 3250 * time.Millisecond, true},
+		{"name with spaces and parentheses", "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0", 70 * time.Millisecond, true},
+		{"no name", "7 a R 1", 0, false},
+		{"short", "7 (x) R 1 2 3", 0, false},
+		{"not numbers", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 u s 0 0", 0, false},
+	}
+	for _, c := range cases {
+		got, err := parseStatCPU(c.stat)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("%s: got %v, %v; want %v (ok %v)", c.name, got, err, c.want, c.ok)
+		}
+	}
+	self, err := ProcessCPU(os.Getpid())
+	if err != nil || self < 0 {
+		t.Fatalf("own CPU time: %v %v", self, err)
 	}
 }
 

@@ -100,6 +100,8 @@ type Report struct {
 	Whole       Summary        // one whole flow, first request to last answer
 	Steps       []StepSummary  // in flow order
 	MaxRSS      int64          // bytes; 0 when no server PID was given
+	ServerCPU   time.Duration  // the server's user+system CPU time during the run; 0 when no PID was given
+	DriverCPU   time.Duration  // the driver's own CPU time during the run
 	Note        string         // why the run stopped early, if it did
 }
 
@@ -145,6 +147,13 @@ func (r Report) Write(w io.Writer) {
 	}
 	if r.MaxRSS > 0 {
 		fmt.Fprintf(w, "server max RSS: %.1f MiB\n", float64(r.MaxRSS)/(1<<20))
+	}
+	// CPU per completed flow tells what a run would reach with the cores to
+	// itself, whatever else shared the machine.
+	if r.Completed > 0 && (r.ServerCPU > 0 || r.DriverCPU > 0) {
+		per := func(d time.Duration) string { return ms(d / time.Duration(r.Completed)) }
+		fmt.Fprintf(w, "CPU: server %.1f s (%s ms per flow), driver %.1f s (%s ms per flow)\n",
+			r.ServerCPU.Seconds(), per(r.ServerCPU), r.DriverCPU.Seconds(), per(r.DriverCPU))
 	}
 	if r.Note != "" {
 		fmt.Fprintf(w, "note: %s\n", r.Note)
@@ -199,6 +208,40 @@ func (s *RSSSampler) Stop() int64 {
 	close(s.stop)
 	<-s.done
 	return s.max.Load()
+}
+
+// ProcessCPU is the user plus system CPU time a process has used so far,
+// from /proc/pid/stat (Linux only).
+func ProcessCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("process CPU: %w", err)
+	}
+	return parseStatCPU(string(b))
+}
+
+// clockTicks is USER_HZ, which Linux fixes at 100 for /proc on every
+// architecture Go runs on.
+const clockTicks = 100
+
+func parseStatCPU(stat string) (time.Duration, error) {
+	// The command name (field 2) may hold spaces and parentheses: the
+	// fields to count start after its last ')'.
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("process CPU: unreadable stat line")
+	}
+	f := strings.Fields(stat[i+1:])
+	// After the name: state(3) ppid(4) … utime(14) stime(15).
+	if len(f) < 13 {
+		return 0, fmt.Errorf("process CPU: short stat line")
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("process CPU: bad utime/stime")
+	}
+	return time.Duration(ut+st) * time.Second / clockTicks, nil
 }
 
 func readRSS(pid int) (int64, error) {

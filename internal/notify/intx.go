@@ -24,3 +24,26 @@ import (
 func (n *Notifier) EmailIn(ctx context.Context, tx OutboxStore, to, personID string, lang i18n.Lang, subject, body string) (store.Message, error) {
 	return n.email(ctx, tx, to, personID, lang, subject, body)
 }
+
+// SMSIn delivers an SMS inside the caller's transaction when it can, so
+// that whatever the message is about (a one-time code) and the message
+// commit together. It can when the outbox is the only delivery
+// (development and load runs): the record written through tx is the
+// message. With an SMS provider it cannot, since a provider's round trip
+// must never hold the database's writer: it returns delivered false and
+// sends nothing, and the caller sends with SMS after its commit.
+func (n *Notifier) SMSIn(ctx context.Context, tx OutboxStore, to, personID string, lang i18n.Lang, body string) (m store.Message, delivered bool, err error) {
+	if n.sms != nil {
+		return store.Message{}, false, nil
+	}
+	lang = normLang(lang)
+	s := SMS{To: to, Body: body}
+	if err := s.validate(); err != nil {
+		return store.Message{}, false, err
+	}
+	if m, err = n.newMessage(store.KindSMS, to, personID, lang, "", body); err != nil {
+		return store.Message{}, false, err
+	}
+	m, err = n.recordIn(ctx, tx, m)
+	return m, err == nil, err
+}

@@ -54,3 +54,49 @@ func TestEmailInRecordsInTheTransaction(t *testing.T) {
 		t.Errorf("without an outbox, EmailIn recorded %+v", got)
 	}
 }
+
+// TestSMSIn: with the outbox as the only delivery the SMS is recorded
+// through the caller's transaction; with a provider nothing is sent or
+// recorded from inside it, and the caller is told to send after commit.
+func TestSMSIn(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name          string
+		withProvider  bool
+		wantDelivered bool
+		wantInTx      int
+	}{
+		{"outbox only", false, true, 1},
+		{"with an SMS provider", true, false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			configured, tx := &memOutbox{}, &memOutbox{}
+			cfg := Config{Outbox: configured, Mailer: &fakeMailer{}, LetterDir: t.TempDir()}
+			provider := &fakeSMS{}
+			if tc.withProvider {
+				cfg.SMS = provider
+			}
+			n, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, delivered, err := n.SMSIn(ctx, tx, "+34612345678", "X1234567L", i18n.EN, "llavero: your code is 123456.")
+			if err != nil || delivered != tc.wantDelivered {
+				t.Fatalf("SMSIn: delivered %v, %v; want %v", delivered, err, tc.wantDelivered)
+			}
+			if got := tx.all(); len(got) != tc.wantInTx || (tc.wantInTx == 1 && (got[0].ID != m.ID || got[0].Kind != "sms")) {
+				t.Errorf("transaction's outbox = %+v", got)
+			}
+			if got := configured.all(); len(got) != 0 {
+				t.Errorf("configured outbox = %+v, want nothing", got)
+			}
+			if len(provider.sent) != 0 {
+				t.Errorf("the provider got %+v from inside a transaction", provider.sent)
+			}
+			if _, _, err := n.SMSIn(ctx, tx, "600123456", "X1234567L", i18n.EN, "x"); tc.wantDelivered && err == nil {
+				t.Error("a number not in E.164 was accepted")
+			}
+		})
+	}
+}

@@ -3,10 +3,12 @@ package oidc_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -131,9 +133,11 @@ func (e *env) login(tb testing.TB, reqID, acr string, amr []string) (code, state
 	if err != nil {
 		tb.Fatal(err)
 	}
-	loc := location(tb, cb)
-	if loc.Query().Get("code") == "" {
-		tb.Fatalf("callback redirected to %s, want a code", loc)
+	// Complete sends the browser straight back to the office with the
+	// code: no hop through the provider's callback.
+	loc, err := url.Parse(cb)
+	if err != nil || loc.Query().Get("code") == "" || !strings.Contains(cb, "/rp/") {
+		tb.Fatalf("Complete returned %s, want the relying party's redirect URI with a code", cb)
 	}
 	return loc.Query().Get("code"), loc.Query().Get("state")
 }
@@ -301,6 +305,11 @@ func TestRefusals(t *testing.T) {
 		if _, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier())); err == nil {
 			t.Error("exchange with a wrong verifier worked")
 		}
+		// A failed exchange spends the code: whoever guessed at the
+		// verifier does not get to try again, nor does anyone else.
+		if _, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier)); err == nil {
+			t.Error("the code still worked after an exchange with a wrong verifier")
+		}
 		reqID = e.authorize(t, cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
 		code, _ = e.login(t, reqID, "low", []string{"pwd"})
 		if _, err := cfg.Exchange(ctx, code); err == nil {
@@ -313,6 +322,33 @@ func TestRefusals(t *testing.T) {
 		}
 		if _, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier)); err == nil {
 			t.Error("a code was exchanged twice")
+		}
+	})
+	t.Run("form_post goes through the callback, once", func(t *testing.T) {
+		reqID := e.authorize(t, cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("response_mode", "form_post")))
+		cb, err := e.p.Complete(ctx, reqID, oidc.Authenticated{PersonID: person.ID, ACR: "low", AMR: []string{"pwd"}})
+		if err != nil || !strings.Contains(cb, "/authorize/callback?id=") {
+			t.Fatalf("Complete with form_post = %q, %v; want the provider's callback", cb, err)
+		}
+		resp, err := noRedirect.Get(cb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := regexp.MustCompile(`name="code" value="([^"]+)"`).FindSubmatch(page)
+		if resp.StatusCode != http.StatusOK || m == nil {
+			t.Fatalf("callback: status %d, no code in the form:\n%s", resp.StatusCode, page)
+		}
+		if _, err := cfg.Exchange(ctx, string(m[1]), oauth2.VerifierOption(verifier)); err != nil {
+			t.Fatalf("exchanging the form_post code: %v", err)
+		}
+		if resp, err := noRedirect.Get(cb); err == nil {
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if regexp.MustCompile(`name="code" value="`).Match(page) {
+				t.Error("the callback minted a second code")
+			}
 		}
 	})
 	t.Run("concurrent code replay", func(t *testing.T) {

@@ -22,11 +22,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/llavero/llavero/internal/i18n"
@@ -78,15 +80,19 @@ type Config struct {
 	// over; the old one stays in JWKS for KeyOverlap after that.
 	KeyRotation time.Duration
 	KeyOverlap  time.Duration // defaults to 24 h, more than any token it signed lives
+	// ClientCacheTTL is how long a node reuses a relying party it read
+	// from the store (DefaultClientCacheTTL when zero; negative: never).
+	ClientCacheTTL time.Duration
 	// AllowInsecure accepts an http:// issuer: tests and development only.
 	AllowInsecure bool
 }
 
 // Provider is the OpenID provider.
 type Provider struct {
-	cfg  Config
-	op   *op.Provider
-	stor *storage
+	cfg     Config
+	op      *op.Provider
+	stor    *storage
+	clients *clientCache
 }
 
 // New returns a Provider for cfg.
@@ -122,7 +128,11 @@ func New(cfg Config) (*Provider, error) {
 			*d.v = d.def
 		}
 	}
+	if cfg.ClientCacheTTL == 0 {
+		cfg.ClientCacheTTL = DefaultClientCacheTTL
+	}
 	p := &Provider{cfg: cfg}
+	p.clients = newClientCache(cfg.Store, cfg.ClientCacheTTL, func() time.Time { return p.cfg.Now() })
 	p.stor = &storage{p: p, keys: newKeyring(&p.cfg)}
 	opCfg := &op.Config{
 		CryptoKey:                cfg.CryptoKey,
@@ -155,7 +165,20 @@ type claimsKey struct{}
 func (p *Provider) Handler() http.Handler {
 	h := http.Handler(p.op)
 	authorize := p.op.AuthorizationEndpoint().Relative()
+	token := p.op.TokenEndpoint().Relative()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == token {
+			x := &exchange{}
+			h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
+			if x.id != "" && !x.consumed {
+				// Found but not exchanged: a wrong verifier or client
+				// spends the code all the same.
+				if err := p.cfg.Store.DeleteAuthRequest(context.WithoutCancel(r.Context()), x.id); err != nil {
+					slog.Warn("oidc: spending a code after a failed exchange", "err", err)
+				}
+			}
+			return
+		}
 		// op's AuthRequest has no field for the claims parameter: carry
 		// it to CreateAuthRequest in the context.
 		if r.URL.Path == authorize {
@@ -208,18 +231,35 @@ func (p *Provider) Request(ctx context.Context, id string) (LoginRequest, error)
 	if err != nil {
 		return LoginRequest{}, fmt.Errorf("oidc: %w", err)
 	}
-	c, err := p.cfg.Store.GetClient(ctx, r.ClientID)
+	p.clients.remember(r.ID, r.ClientID)
+	c, err := p.clients.client(ctx, r.ClientID)
 	if err != nil {
 		return LoginRequest{}, fmt.Errorf("oidc: %w", err)
 	}
 	return LoginRequest{ID: r.ID, Client: c, NeedACR: neededACR(c, r), ExpiresAt: r.ExpiresAt, Procedures: c.Procedures}, nil
 }
 
+// RequestClient returns the relying party a sign-in request belongs to,
+// whatever the request's state: what the login pages show the office's
+// name and allow form targets from. It reads nothing from the store when
+// this node has seen the request and the client lately.
+func (p *Provider) RequestClient(ctx context.Context, id string) (store.Client, error) {
+	cid, err := p.clients.clientOfRequest(ctx, id)
+	if err != nil {
+		return store.Client{}, err
+	}
+	return p.clients.client(ctx, cid)
+}
+
 // Complete records that the person in a logged in for the auth request
-// authRequestID and returns the URL to send the browser to, which issues
-// the code to the relying party. A login below the level the request
-// needs gets ErrLevelTooLow (an *i18n.Error naming the level) and leaves
-// the request pending, so the person can try a stronger method.
+// authRequestID and returns the URL to send the browser to. For a
+// response by redirect (query or fragment, the default of the code flow)
+// that is the relying party's redirect URI with the code: the code is
+// minted in the same transaction that records the login, and the browser
+// goes straight back to the office. A form_post response goes through the
+// provider's callback, which renders the form. A login below the level the
+// request needs gets ErrLevelTooLow (an *i18n.Error naming the level) and
+// leaves the request pending, so the person can try a stronger method.
 func (p *Provider) Complete(ctx context.Context, authRequestID string, a Authenticated) (string, error) {
 	level, ok := loa.FromURI(a.ACR)
 	if !ok {
@@ -231,20 +271,17 @@ func (p *Provider) Complete(ctx context.Context, authRequestID string, a Authent
 	if a.AuthTime.IsZero() {
 		a.AuthTime = p.cfg.Now()
 	}
-	// The client is read first, outside the transaction that locks the
-	// request; the request's own fields are checked again under the lock.
-	pending, err := p.cfg.Store.GetAuthRequest(ctx, authRequestID)
+	// The client is found first, outside the transaction that locks the
+	// request; the request's own fields are checked under the lock.
+	client, err := p.RequestClient(ctx, authRequestID)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", ErrRequestGone.Wrap(err)
 	}
 	if err != nil {
 		return "", fmt.Errorf("oidc: complete: %w", err)
 	}
-	client, err := p.cfg.Store.GetClient(ctx, pending.ClientID)
-	if err != nil {
-		return "", fmt.Errorf("oidc: complete: %w", err)
-	}
-	_, err = p.cfg.Store.UpdateAuthRequest(ctx, authRequestID, func(r *store.OIDCAuthRequest) error {
+	code := ""
+	done, err := p.cfg.Store.UpdateAuthRequest(ctx, authRequestID, func(r *store.OIDCAuthRequest) error {
 		if r.Done || !p.cfg.Now().Before(r.ExpiresAt) {
 			return ErrRequestGone
 		}
@@ -256,6 +293,10 @@ func (p *Provider) Complete(ctx context.Context, authRequestID string, a Authent
 		}
 		r.PersonID, r.ACR, r.AMR, r.AuthTime, r.Done = a.PersonID, level, a.AMR, a.AuthTime, true
 		r.Subject = p.pairwise(r.ClientID, a.PersonID)
+		if oidc.ResponseMode(r.ResponseMode) != oidc.ResponseModeFormPost {
+			code = randomID()
+			r.CodeHash = hashToken(code)
+		}
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -267,7 +308,16 @@ func (p *Provider) Complete(ctx context.Context, authRequestID string, a Authent
 		}
 		return "", fmt.Errorf("oidc: complete: %w", err)
 	}
-	return p.cfg.Issuer + p.op.AuthorizationEndpoint().Relative() + "/callback?id=" + url.QueryEscape(authRequestID), nil
+	if code == "" {
+		return p.cfg.Issuer + p.op.AuthorizationEndpoint().Relative() + "/callback?id=" + url.QueryEscape(authRequestID), nil
+	}
+	// What op's callback would answer, without the extra round trip.
+	back, err := op.AuthResponseURL(done.RedirectURI, oidc.ResponseType(done.ResponseType), oidc.ResponseMode(done.ResponseMode),
+		&op.CodeResponseType{Code: code, State: done.State}, p.op.Encoder())
+	if err != nil {
+		return "", fmt.Errorf("oidc: complete: %w", err)
+	}
+	return back, nil
 }
 
 // pairwise is the sub client sees for person: an HMAC, so that two offices

@@ -36,7 +36,7 @@ func (s *storage) cfg() *Config    { return &s.p.cfg }
 // Auth requests.
 
 func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
-	c, err := s.st().GetClient(ctx, req.ClientID)
+	c, err := s.p.clients.client(ctx, req.ClientID)
 	if err != nil {
 		return nil, oidc.ErrInvalidRequestRedirectURI().WithDescription("unknown client").WithParent(err)
 	}
@@ -73,6 +73,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := s.st().CreateAuthRequest(ctx, r); err != nil {
 		return nil, err
 	}
+	s.p.clients.remember(r.ID, r.ClientID)
 	return &authRequest{r}, nil
 }
 
@@ -87,32 +88,83 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 	return &authRequest{r}, nil
 }
 
-// AuthRequestByCode spends the code as it finds it: of two exchanges of
-// one code, on one node or two, only the first gets the request. A code
-// whose exchange then fails (wrong verifier, wrong client) is spent too.
+// exchange follows one token request through op's calls into storage,
+// so that the code is spent in the transaction that stores the token: the
+// exchange of a code then costs one write, and whichever of two
+// concurrent exchanges consumes it first wins. Provider.Handler puts one
+// in the token endpoint's context, and spends a code that was found but
+// not exchanged (a wrong verifier, the wrong client) once op has answered.
+type exchange struct {
+	id, codeHash string
+	consumed     bool
+}
+
+type exchangeKey struct{}
+
+func exchangeOf(ctx context.Context) *exchange {
+	x, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return x
+}
+
+// AuthRequestByCode finds the request of a code. Within a token request
+// it only reads: the code is spent when the token is stored, or, when the
+// exchange fails, by the handler. Elsewhere (no exchange in the context)
+// it spends the code at once, so that a code is never found twice.
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	h := hashToken(code)
-	var found store.OIDCAuthRequest
-	err := s.st().InTx(ctx, func(tx store.Tx) error {
-		r, err := tx.GetAuthRequestByCode(ctx, h)
-		if err != nil {
-			return err
-		}
-		found, err = tx.UpdateAuthRequest(ctx, r.ID, func(r *store.OIDCAuthRequest) error {
-			if r.CodeHash != h || !s.now().Before(r.ExpiresAt) {
-				return errors.New("code already used or expired")
+	x := exchangeOf(ctx)
+	if x == nil {
+		var found store.OIDCAuthRequest
+		err := s.st().InTx(ctx, func(tx store.Tx) error {
+			r, err := tx.GetAuthRequestByCode(ctx, h)
+			if err != nil {
+				return err
 			}
-			found = *r
-			r.CodeHash, r.ExpiresAt = "", s.now()
-			return nil
+			found = r
+			return tx.ConsumeAuthRequest(ctx, r.ID, h)
 		})
-		return err
-	})
+		if err != nil {
+			return nil, err
+		}
+		if !s.now().Before(found.ExpiresAt) {
+			return nil, errors.New("code expired")
+		}
+		return &authRequest{found}, nil
+	}
+	r, err := s.st().GetAuthRequestByCode(ctx, h)
 	if err != nil {
 		return nil, err
 	}
-	found.CodeHash = h
-	return &authRequest{found}, nil
+	x.id, x.codeHash = r.ID, h
+	if !s.now().Before(r.ExpiresAt) {
+		return nil, errors.New("code expired")
+	}
+	return &authRequest{r}, nil
+}
+
+// consume spends the code of an exchanged request in tx. Codes spent
+// already by AuthRequestByCode (no exchange in the context) need nothing.
+func (s *storage) consume(ctx context.Context, tx store.Tx, req op.TokenRequest) error {
+	ar, ok := req.(*authRequest)
+	x := exchangeOf(ctx)
+	if !ok || x == nil || x.id != ar.ID {
+		return nil
+	}
+	if err := tx.ConsumeAuthRequest(ctx, ar.ID, x.codeHash); errors.Is(err, store.ErrNotFound) {
+		return oidc.ErrInvalidGrant().WithDescription("the code was already used")
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// consumed marks the exchange done once its transaction committed.
+func consumed(ctx context.Context, req op.TokenRequest) {
+	if ar, ok := req.(*authRequest); ok {
+		if x := exchangeOf(ctx); x != nil && x.id == ar.ID {
+			x.consumed = true
+		}
+	}
 }
 
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
@@ -128,7 +180,12 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	return err
 }
 
+// DeleteAuthRequest is op's last step of a code exchange: the request
+// went with the token's transaction, and there is nothing left to do.
 func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
+	if x := exchangeOf(ctx); x != nil && x.id == id && x.consumed {
+		return nil
+	}
 	return s.st().DeleteAuthRequest(ctx, id)
 }
 
@@ -157,9 +214,16 @@ func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (s
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if err := s.st().CreateToken(ctx, t); err != nil {
+	err = s.st().InTx(ctx, func(tx store.Tx) error {
+		if err := s.consume(ctx, tx, req); err != nil {
+			return err
+		}
+		return tx.CreateToken(ctx, t)
+	})
+	if err != nil {
 		return "", time.Time{}, err
 	}
+	consumed(ctx, req)
 	return t.ID, t.ExpiresAt, nil
 }
 
@@ -175,6 +239,9 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	t.RefreshHash = hashToken(refresh)
 	t.RefreshExpiresAt = t.CreatedAt.Add(s.cfg().RefreshTTL)
 	err = s.st().InTx(ctx, func(tx store.Tx) error {
+		if err := s.consume(ctx, tx, req); err != nil {
+			return err
+		}
 		if current != "" {
 			rr, ok := req.(*refreshRequest)
 			if !ok {
@@ -198,6 +265,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
+	consumed(ctx, req)
 	return t.ID, refresh, t.ExpiresAt, nil
 }
 
@@ -279,7 +347,7 @@ func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
 // Clients.
 
 func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.st().GetClient(ctx, id)
+	c, err := s.p.clients.client(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +355,7 @@ func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 }
 
 func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
-	c, err := s.st().GetClient(ctx, id)
+	c, err := s.p.clients.client(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -298,7 +366,7 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 }
 
 func (s *storage) ClientCredentials(ctx context.Context, id, secret string) (op.Client, error) {
-	c, err := s.st().GetClient(ctx, id)
+	c, err := s.p.clients.client(ctx, id)
 	if err != nil {
 		return nil, err
 	}

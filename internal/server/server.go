@@ -202,6 +202,17 @@ func (p *Platform) Serve(ctx context.Context, ready func(Addrs)) error {
 	csrv := p.httpServer(p.certLogin)
 	csrv.TLSConfig = tlsCfg
 	srv := p.httpServer(p.Web.Handler())
+	if p.Config.DebugListen != "" {
+		dln, err := net.Listen("tcp", p.Config.DebugListen)
+		if err != nil {
+			ln.Close()
+			cln.Close()
+			return fmt.Errorf("setting --debug-listen: cannot listen on %s: %v", p.Config.DebugListen, err)
+		}
+		dsrv := &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = dsrv.Serve(dln) }()
+		defer dsrv.Close()
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	go func() { errc <- csrv.ServeTLS(cln, "", "") }()

@@ -95,6 +95,11 @@ type OIDCTx interface {
 	UpdateAuthRequest(ctx context.Context, id string, fn func(*OIDCAuthRequest) error) (OIDCAuthRequest, error)
 	// DeleteAuthRequest removes a request; one already gone is no error.
 	DeleteAuthRequest(ctx context.Context, id string) error
+	// ConsumeAuthRequest removes request id if its code hashes to
+	// codeHash, as the exchange of that code does; otherwise (the code
+	// spent already, by this node or another, or never issued) it gives
+	// ErrNotFound. Of two concurrent calls, one wins.
+	ConsumeAuthRequest(ctx context.Context, id, codeHash string) error
 
 	CreateToken(ctx context.Context, t OIDCToken) error
 	GetToken(ctx context.Context, id string) (OIDCToken, error)

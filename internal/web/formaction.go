@@ -36,11 +36,11 @@ func (o *oidcRoutes) oidcFormTargets(r *http.Request) []string {
 	if id == "" {
 		return nil
 	}
-	lr, err := o.p.Request(r.Context(), id)
+	c, err := o.p.RequestClient(r.Context(), id)
 	if err != nil {
 		return nil
 	}
-	return redirectOrigins(lr.Client.RedirectURIs)
+	return redirectOrigins(c.RedirectURIs)
 }
 
 // continueRequestID returns the authorization request ID of a

@@ -27,6 +27,13 @@ func (p requestsOnly) Request(_ context.Context, id string) (oidc.LoginRequest, 
 	return oidc.LoginRequest{ID: id, Client: p.rp}, nil
 }
 
+func (p requestsOnly) RequestClient(_ context.Context, id string) (store.Client, error) {
+	if id != p.id {
+		return store.Client{}, store.ErrNotFound
+	}
+	return p.rp, nil
+}
+
 // TestFormTargetsDuringSignIn: the pages of an OpenID sign-in let their
 // forms end at the relying party's redirect-URI origins (browsers check
 // form-action on every redirect of a form's navigation), and no other

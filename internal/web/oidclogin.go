@@ -17,6 +17,9 @@ import (
 type OIDCProvider interface {
 	Handler() http.Handler
 	Request(ctx context.Context, id string) (oidc.LoginRequest, error)
+	// RequestClient is the relying party of a sign-in request, whatever
+	// the request's state (cached: the login pages ask on every page).
+	RequestClient(ctx context.Context, id string) (store.Client, error)
 	Complete(ctx context.Context, id string, a oidc.Authenticated) (string, error)
 }
 
@@ -42,6 +45,7 @@ func (s *Server) MountOIDC(p OIDCProvider, ad AccountDeps) {
 	}
 	o := &oidcRoutes{s: s, p: p, a: newAccountRoutes(s, ad)}
 	s.formTargets = o.oidcFormTargets
+	s.requestClient = p.RequestClient
 	s.Handle("/end_session", o.endSession(h))
 	// Relying parties post to these from their own servers or pages;
 	// PKCE, client authentication and exact redirect URIs protect them.

@@ -42,11 +42,10 @@ func (a *accountRoutes) signInClient(ctx context.Context, next string) (store.Cl
 	if id == "" {
 		return store.Client{}, false
 	}
-	ar, err := a.d.Store.GetAuthRequest(ctx, id)
-	if err != nil {
+	if a.s.requestClient == nil {
 		return store.Client{}, false
 	}
-	c, err := a.d.Store.GetClient(ctx, ar.ClientID)
+	c, err := a.s.requestClient(ctx, id)
 	if err != nil {
 		return store.Client{}, false
 	}

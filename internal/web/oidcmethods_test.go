@@ -36,6 +36,14 @@ func (p storeRequests) Request(ctx context.Context, id string) (oidc.LoginReques
 	return oidc.LoginRequest{ID: id, Client: c, NeedACR: "low", ExpiresAt: ar.ExpiresAt, UILocales: p.locales}, nil
 }
 
+func (p storeRequests) RequestClient(ctx context.Context, id string) (store.Client, error) {
+	ar, err := p.st.GetAuthRequest(ctx, id)
+	if err != nil {
+		return store.Client{}, err
+	}
+	return p.st.GetClient(ctx, ar.ClientID)
+}
+
 func (p storeRequests) Complete(context.Context, string, oidc.Authenticated) (string, error) {
 	*p.completed++
 	return "https://sede.example/cb?code=c", nil

@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/llavero/llavero/internal/store"
 )
 
 // Config is what the web front needs from the rest of the installation.
@@ -75,6 +77,9 @@ type Server struct {
 	// formTargets names the origins a login page's forms may end at
 	// (formaction.go); set by MountOIDC.
 	formTargets func(*http.Request) []string
+	// requestClient is the relying party of a pending sign-in (set by
+	// MountOIDC), for the login pages to name the office.
+	requestClient func(ctx context.Context, authRequestID string) (store.Client, error)
 	// devOutbox is set by MountDevOutbox, before serving: the home page
 	// links to it.
 	devOutbox bool

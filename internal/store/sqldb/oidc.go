@@ -61,6 +61,7 @@ var (
 	selectAuthRequestByCode = static(authRequests.from + " WHERE code_hash = $1 AND code_hash <> ''")
 	authCodeTaken           = static("SELECT 1 FROM oidc_auth_requests WHERE code_hash = $1 AND code_hash <> ''")
 	deleteAuthRequest       = static("DELETE FROM oidc_auth_requests WHERE id = $1")
+	consumeAuthRequest      = static("DELETE FROM oidc_auth_requests WHERE id = $1 AND code_hash = $2 AND code_hash <> ''")
 )
 
 func (o ops) CreateAuthRequest(ctx context.Context, r store.OIDCAuthRequest) error {
@@ -114,6 +115,19 @@ func (o ops) UpdateAuthRequest(ctx context.Context, id string, fn func(*store.OI
 func (o ops) DeleteAuthRequest(ctx context.Context, id string) error {
 	if _, err := o.q.ExecContext(ctx, deleteAuthRequest, id); err != nil {
 		return fmt.Errorf("delete auth request %s: %w", id, err)
+	}
+	return nil
+}
+
+func (o ops) ConsumeAuthRequest(ctx context.Context, id, codeHash string) error {
+	res, err := o.q.ExecContext(ctx, consumeAuthRequest, id, codeHash)
+	if err != nil {
+		return fmt.Errorf("consume auth request %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("consume auth request %s: %w", id, err)
+	} else if n != 1 {
+		return fmt.Errorf("consume auth request %s: %w", id, store.ErrNotFound)
 	}
 	return nil
 }
@@ -335,6 +349,11 @@ func (db *DB) UpdateAuthRequest(ctx context.Context, id string, fn func(*store.O
 // DeleteAuthRequest implements [store.OIDCTx].
 func (db *DB) DeleteAuthRequest(ctx context.Context, id string) error {
 	return db.writer().DeleteAuthRequest(ctx, id)
+}
+
+// ConsumeAuthRequest implements [store.OIDCTx].
+func (db *DB) ConsumeAuthRequest(ctx context.Context, id, codeHash string) error {
+	return db.writer().ConsumeAuthRequest(ctx, id, codeHash)
 }
 
 // CreateToken implements [store.OIDCTx].

@@ -99,6 +99,15 @@ func (o ops) AddOutbox(ctx context.Context, m store.Message) error {
 	return nil
 }
 
+// The outbox lists that run often, prepared once per connection like
+// every static statement: a person's messages (the portal's notices) and
+// their latest SMS (what a load run's browsers read their PIN from). They
+// are the very text ListOutbox builds for those filters.
+var (
+	_ = static("SELECT " + outboxColumns + " FROM outbox WHERE (to_addr = $1 OR person_id = $1) ORDER BY created_at DESC, id DESC LIMIT $2")
+	_ = static("SELECT " + outboxColumns + " FROM outbox WHERE (to_addr = $1 OR person_id = $1) AND kind = $2 ORDER BY created_at DESC, id DESC LIMIT $3")
+)
+
 func (o ops) ListOutbox(ctx context.Context, f store.OutboxFilter) ([]store.Message, error) {
 	var (
 		where []string

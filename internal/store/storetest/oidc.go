@@ -61,6 +61,38 @@ func testOIDCAuthRequestRoundTrip(t *testing.T, s store.Store) {
 	if _, err := s.UpdateAuthRequest(ctx, "ar2", func(r *store.OIDCAuthRequest) error { r.CodeHash = "h1"; return nil }); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a code hash already used: err = %v, want ErrConflict", err)
 	}
+	for _, c := range []struct{ id, hash string }{{"ar1", "h2"}, {"ar1", ""}, {"ar2", ""}, {"nope", "h1"}} {
+		if err := s.ConsumeAuthRequest(ctx, c.id, c.hash); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ConsumeAuthRequest(%q, %q) = %v, want ErrNotFound", c.id, c.hash, err)
+		}
+	}
+	if _, err := s.GetAuthRequest(ctx, "ar1"); err != nil {
+		t.Fatalf("a refused consume removed the request: %v", err)
+	}
+	// Of concurrent exchanges of one code, exactly one consumes it.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range 4 {
+		wg.Go(func() {
+			err := s.InTx(ctx, func(tx store.Tx) error { return tx.ConsumeAuthRequest(ctx, "ar1", "h1") })
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, store.ErrNotFound):
+				t.Errorf("concurrent consume: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d concurrent consumes of one code succeeded, want 1", won)
+	}
+	if _, err := s.GetAuthRequestByCode(ctx, "h1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after consume: err = %v, want ErrNotFound", err)
+	}
 	if err := s.DeleteAuthRequest(ctx, "ar1"); err != nil {
 		t.Fatal(err)
 	}
