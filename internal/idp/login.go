@@ -224,17 +224,34 @@ func (p *IdP) deliverCode(ctx context.Context, c *pendingCode) (CodeSent, error)
 }
 
 // VerifyPIN checks a PIN against the code the browser session was sent.
-func (p *IdP) VerifyPIN(ctx context.Context, codeID, pin string) (Authenticated, error) {
-	return p.useCode(ctx, codeID, store.CodePIN, pin, loa.MethodPIN)
+//
+// Each of after runs in the transaction that spends the code and records
+// the login, with who logged in: the web front opens the browser's session
+// there, so that a login is one commit.
+func (p *IdP) VerifyPIN(ctx context.Context, codeID, pin string, after ...AfterLogin) (Authenticated, error) {
+	return p.useCode(ctx, codeID, store.CodePIN, pin, loa.MethodPIN, after...)
 }
+
+// AfterLogin is work that belongs with a successful login, run in its
+// transaction; an error undoes the login.
+type AfterLogin func(tx store.Tx, who Authenticated) error
 
 // useCode verifies and consumes a one-time code: a wrong guess counts
 // against the code (locked after PINTries), a right one can be used once.
 // A success is the login by method: the code is spent and the login
 // recorded in one transaction, one commit on every login's hot path.
-func (p *IdP) useCode(ctx context.Context, codeID, purpose, typed, method string) (Authenticated, error) {
+func (p *IdP) useCode(ctx context.Context, codeID, purpose, typed, method string, after ...AfterLogin) (Authenticated, error) {
 	return p.useCodeThen(ctx, codeID, purpose, typed, func(tx store.Tx, oc store.OneTimeCode) (Authenticated, error) {
-		return p.recordLogin(ctx, tx, oc.PersonID, method)
+		who, err := p.recordLogin(ctx, tx, oc.PersonID, method)
+		if err != nil {
+			return who, err
+		}
+		for _, fn := range after {
+			if err := fn(tx, who); err != nil {
+				return Authenticated{}, err
+			}
+		}
+		return who, nil
 	})
 }
 
@@ -416,8 +433,8 @@ func (p *IdP) StartOTP(ctx context.Context, personID string, lang i18n.Lang) (Co
 }
 
 // VerifyOTP completes a password login with its SMS code.
-func (p *IdP) VerifyOTP(ctx context.Context, codeID, code string) (Authenticated, error) {
-	return p.useCode(ctx, codeID, store.CodeOTP, code, loa.MethodPasswordOTP)
+func (p *IdP) VerifyOTP(ctx context.Context, codeID, code string, after ...AfterLogin) (Authenticated, error) {
+	return p.useCode(ctx, codeID, store.CodeOTP, code, loa.MethodPasswordOTP, after...)
 }
 
 // loggedIn computes the level of a successful login and records it.

@@ -155,12 +155,13 @@ func (a *accountRoutes) pinVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := codePage{CodeID: field(r, "code_id"), Next: safeNext(field(r, "next"))}
-	who, err := a.d.IdP.VerifyPIN(r.Context(), pg.CodeID, field(r, "pin"))
-	if err != nil {
+	var opened openedSession
+	if _, err := a.d.IdP.VerifyPIN(r.Context(), pg.CodeID, field(r, "pin"), a.sessionIn(r, &opened)); err != nil {
 		a.codeAgain(w, r, pg, err)
 		return
 	}
-	a.loggedIn(w, r, who, pg.Next)
+	a.setSessionCookie(w, r, opened.token)
+	a.signedIn(w, r, opened.sess, pg.Next)
 }
 
 func (a *accountRoutes) passwordForm(w http.ResponseWriter, r *http.Request) {
@@ -205,24 +206,41 @@ func (a *accountRoutes) otpVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := codePage{OTP: true, CodeID: field(r, "code_id"), Next: safeNext(field(r, "next"))}
-	who, err := a.d.IdP.VerifyOTP(r.Context(), pg.CodeID, field(r, "pin"))
-	if err != nil {
+	var opened openedSession
+	if _, err := a.d.IdP.VerifyOTP(r.Context(), pg.CodeID, field(r, "pin"), a.sessionIn(r, &opened)); err != nil {
 		a.codeAgain(w, r, pg, err)
 		return
 	}
-	a.loggedIn(w, r, who, pg.Next)
+	a.setSessionCookie(w, r, opened.token)
+	a.signedIn(w, r, opened.sess, pg.Next)
 }
 
 // loggedIn opens the session and sends the person on. 303 makes the
 // browser follow with a GET, so reloading the next page never posts the
 // code again.
 func (a *accountRoutes) loggedIn(w http.ResponseWriter, r *http.Request, who idp.Authenticated, next string) {
-	if err := a.startSession(w, r, who); err != nil {
+	sess, err := a.startSession(w, r, who)
+	if err != nil {
 		a.s.Error(w, r, err)
 		return
 	}
+	a.signedIn(w, r, sess, next)
+}
+
+// signedIn sends a person with a new session on to next. A sign-in for an
+// office that this session satisfies is completed at once, and the
+// browser goes straight back to the office: the continue step would only
+// find the session it was just given. Anything else (a level or method
+// the office does not take) goes through that step, which explains it.
+func (a *accountRoutes) signedIn(w http.ResponseWriter, r *http.Request, sess store.Session, next string) {
 	if next == "" {
 		next = "/account"
+	}
+	if id := continueRequestID(next); id != "" && a.s.completeSignIn != nil {
+		if back, ok := a.s.completeSignIn(r, id, sess); ok {
+			http.Redirect(w, r, back, http.StatusSeeOther)
+			return
+		}
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

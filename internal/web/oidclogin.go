@@ -46,6 +46,7 @@ func (s *Server) MountOIDC(p OIDCProvider, ad AccountDeps) {
 	o := &oidcRoutes{s: s, p: p, a: newAccountRoutes(s, ad)}
 	s.formTargets = o.oidcFormTargets
 	s.requestClient = p.RequestClient
+	s.completeSignIn = o.completeWith
 	s.Handle("/end_session", o.endSession(h))
 	// Relying parties post to these from their own servers or pages;
 	// PKCE, client authentication and exact redirect URIs protect them.
@@ -88,6 +89,24 @@ func (o *oidcRoutes) endSession(provider http.Handler) http.Handler {
 		}
 		provider.ServeHTTP(w, r)
 	})
+}
+
+// completeWith completes sign-in request id with a session just opened,
+// when the office takes it (its level and method), and returns the
+// office's address to send the browser to. Otherwise it reports false and
+// the caller goes through the continue step, which explains the refusal.
+func (o *oidcRoutes) completeWith(r *http.Request, id string, sess store.Session) (string, bool) {
+	ctx := r.Context()
+	c, err := o.p.RequestClient(ctx, id)
+	if err != nil || !accepts(c, clientMethod(sess.AMR)) {
+		return "", false
+	}
+	// Complete checks the level and the request's state under its lock.
+	back, err := o.p.Complete(ctx, id, oidc.Authenticated{PersonID: sess.PersonID, ACR: sess.ACR, AMR: sess.AMR, AuthTime: sess.AuthTime})
+	if err != nil {
+		return "", false
+	}
+	return back, true
 }
 
 func (o *oidcRoutes) continueLogin(w http.ResponseWriter, r *http.Request) {

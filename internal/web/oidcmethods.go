@@ -42,10 +42,17 @@ func (a *accountRoutes) signInClient(ctx context.Context, next string) (store.Cl
 	if id == "" {
 		return store.Client{}, false
 	}
-	if a.s.requestClient == nil {
+	if a.s.requestClient != nil {
+		c, err := a.s.requestClient(ctx, id)
+		return c, err == nil
+	}
+	// No provider mounted (a front serving only the account pages): the
+	// store has the request and its client.
+	ar, err := a.d.Store.GetAuthRequest(ctx, id)
+	if err != nil {
 		return store.Client{}, false
 	}
-	c, err := a.s.requestClient(ctx, id)
+	c, err := a.d.Store.GetClient(ctx, ar.ClientID)
 	if err != nil {
 		return store.Client{}, false
 	}

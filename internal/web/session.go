@@ -76,31 +76,60 @@ func (a *accountRoutes) sessionOf(r *http.Request) (store.Session, bool) {
 // token is always new and any session the browser brought is ended: a
 // token planted before the login (session fixation) never becomes a
 // logged-in one.
-func (a *accountRoutes) startSession(w http.ResponseWriter, r *http.Request, who idp.Authenticated) error {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= 64 {
-		_ = a.d.Store.DeleteSession(r.Context(), sessionID(c.Value))
+func (a *accountRoutes) startSession(w http.ResponseWriter, r *http.Request, who idp.Authenticated) (store.Session, error) {
+	var opened openedSession
+	err := a.d.Store.InTx(r.Context(), func(tx store.Tx) error { return a.sessionIn(r, &opened)(tx, who) })
+	if err != nil {
+		return store.Session{}, err
 	}
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return err
+	a.setSessionCookie(w, r, opened.token)
+	return opened.sess, nil
+}
+
+// openedSession is a session opened in a login's transaction; its cookie
+// is set once that commits.
+type openedSession struct {
+	sess  store.Session
+	token string
+}
+
+// sessionIn opens the session of a login inside the login's own
+// transaction (idp.AfterLogin), ending the one the browser brought.
+func (a *accountRoutes) sessionIn(r *http.Request, out *openedSession) idp.AfterLogin {
+	return func(tx store.Tx, who idp.Authenticated) error {
+		ctx := r.Context()
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= 64 {
+			if err := tx.DeleteSession(ctx, sessionID(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		var b [32]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		token := base64.RawURLEncoding.EncodeToString(b[:])
+		now := a.now()
+		sess := store.Session{
+			ID:         sessionID(token),
+			PersonID:   who.PersonID,
+			ACR:        who.ACR,
+			AMR:        slices.Clone(who.AMR),
+			CreatedAt:  now,
+			AuthTime:   now,
+			ExpiresAt:  now.Add(sessionMax),
+			LastSeenAt: now,
+			IP:         clientKey(r),
+			UserAgent:  truncate(r.UserAgent(), 256),
+		}
+		if err := tx.CreateSession(ctx, sess); err != nil {
+			return err
+		}
+		*out = openedSession{sess: sess, token: token}
+		return nil
 	}
-	token := base64.RawURLEncoding.EncodeToString(b[:])
-	now := a.now()
-	sess := store.Session{
-		ID:         sessionID(token),
-		PersonID:   who.PersonID,
-		ACR:        who.ACR,
-		AMR:        slices.Clone(who.AMR),
-		CreatedAt:  now,
-		AuthTime:   now,
-		ExpiresAt:  now.Add(sessionMax),
-		LastSeenAt: now,
-		IP:         clientKey(r),
-		UserAgent:  truncate(r.UserAgent(), 256),
-	}
-	if err := a.d.Store.CreateSession(r.Context(), sess); err != nil {
-		return err
-	}
+}
+
+func (a *accountRoutes) setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
 	http.SetCookie(w, &http.Cookie{
 		Name:  sessionCookie,
 		Value: token,
@@ -111,7 +140,6 @@ func (a *accountRoutes) startSession(w http.ResponseWriter, r *http.Request, who
 		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
 	})
-	return nil
 }
 
 // endSession deletes the request's session and tells the browser to drop

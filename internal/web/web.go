@@ -80,6 +80,10 @@ type Server struct {
 	// requestClient is the relying party of a pending sign-in (set by
 	// MountOIDC), for the login pages to name the office.
 	requestClient func(ctx context.Context, authRequestID string) (store.Client, error)
+	// completeSignIn completes a pending sign-in with a session just
+	// opened, when the office takes it, and says where the browser goes
+	// (set by MountOIDC).
+	completeSignIn func(r *http.Request, authRequestID string, sess store.Session) (string, bool)
 	// devOutbox is set by MountDevOutbox, before serving: the home page
 	// links to it.
 	devOutbox bool
