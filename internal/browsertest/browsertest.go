@@ -123,6 +123,7 @@ type Browser struct {
 	root    context.Context // a chromedp context that has run once
 	cancel  func()
 	dataDir string
+	home    string // HOME of a browser with an NSS database of its own
 }
 
 // Start runs the Chromium at path with Flags and a fresh profile
