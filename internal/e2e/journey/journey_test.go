@@ -58,8 +58,10 @@ var appCode = regexp.MustCompile(`\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b`)
 // Its steps build on each other: the first that fails stops the rest.
 func TestNewcomersJourney(t *testing.T) {
 	began := time.Now()
+	// Skip (Chromium absent) or fail (misconfigured) before starting a
+	// platform for nothing.
 	if _, err := browsertest.Find(); err != nil {
-		browsertest.Shared(t) // skips when Chromium is absent, fails otherwise
+		browsertest.Shared(t)
 	}
 	e := platformtest.Start(t, platformtest.Options{Host: "localhost"})
 	ctx := context.Background()
@@ -310,7 +312,7 @@ func TestNewcomersJourney(t *testing.T) {
 		mustSay(t, p, "Your identity is checked at the substantial level, which this procedure needs.",
 			"Submitting the application needs your signature. llavero will show you what you sign and send you a code by SMS to confirm it.")
 
-		// "My llavero", in another tab's stead: where she stands now.
+		// "My llavero": where she stands now.
 		office := p.URL()
 		p.Go(e.Issuer + "/account")
 		mustSay(t, p, "You are logged in as "+nadiaName+" ("+nadia+")", "advanced, with your certificate",
