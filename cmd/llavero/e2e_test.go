@@ -132,9 +132,25 @@ func certificateFlow(t *testing.T, database string) {
 		t.Fatalf("verify answer %v", res)
 	}
 
+	// The download runs as the "ready" email words it, with this
+	// machine's settings added: a command that lacked a required flag
+	// (it once lacked --surname) would be a dead end for everyone.
+	var mails []map[string]string
+	mustJSON(t, &mails, "admin", "outbox", "--to", "X1234567L", "--kind", "email", "--json")
+	if len(mails) == 0 || mails[0]["subject"] != "Your certificate is ready to download" {
+		t.Fatalf("the newest email is not the ready one: %v", mails)
+	}
+	args := emailedCommand(t, mails[0]["body"], "llavero cert download ")
+	for i := range args {
+		switch {
+		case args[i] == "YOUR-CODE":
+			args[i] = code
+		case i > 0 && args[i-1] == "--out":
+			args[i] = p12
+		}
+	}
 	var dl map[string]any
-	mustJSON(t, &dl, "cert", "download", "--server", srv, "--id", "X1234567L", "--surname", "Kovalenko", "--code", code,
-		"--keystore", keys, "--passphrase-file", pw, "--p12-passphrase-file", pw, "--out", p12, "--json")
+	mustJSON(t, &dl, append(args, "--server", srv, "--keystore", keys, "--passphrase-file", pw, "--p12-passphrase-file", pw, "--json")...)
 	if dl["serial"] != res["serial"] {
 		t.Fatalf("downloaded %v, approved %v", dl["serial"], res["serial"])
 	}
@@ -259,4 +275,17 @@ func (o *opensslRun) crlLists(serial string) {
 	if !strings.Contains(strings.ToLower(strings.ReplaceAll(out, ":", "")), strings.ToLower(serial)) {
 		o.t.Fatalf("openssl crl does not list %s:\n%s", serial, out)
 	}
+}
+
+// emailedCommand returns the arguments (after "llavero") of the line of
+// body that starts, once indented, with prefix.
+func emailedCommand(t *testing.T, body, prefix string) []string {
+	t.Helper()
+	for _, line := range strings.Split(body, "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, prefix) {
+			return strings.Fields(l)[1:]
+		}
+	}
+	t.Fatalf("no %q line in the email:\n%s", prefix, body)
+	return nil
 }

@@ -123,6 +123,7 @@ type Browser struct {
 	root    context.Context // a chromedp context that has run once
 	cancel  func()
 	dataDir string
+	home    string // HOME of a browser with an NSS database of its own
 }
 
 // Start runs the Chromium at path with Flags and a fresh profile
@@ -145,9 +146,11 @@ func StartWith(path string, extra map[string]any) (*Browser, error) {
 // environment.
 func start(path string, extra map[string]any, dir string, env []string) (*Browser, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(dir))
-	if len(env) > 0 {
-		opts = append(opts, chromedp.Env(env...))
-	}
+	// On Linux the --lang switch sets the pages' languages but not the
+	// locale of form controls (a date field's order of day and month),
+	// which follows the environment's: make it the same en-GB.
+	env = append([]string{"LANG=en_GB.UTF-8", "LANGUAGE=en_GB:en"}, env...)
+	opts = append(opts, chromedp.Env(env...))
 	for k, v := range Flags {
 		if _, ok := extra[k]; !ok {
 			opts = append(opts, chromedp.Flag(k, v))

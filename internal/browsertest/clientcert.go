@@ -24,7 +24,11 @@ import (
 // certutil and pk12util, Debian's libnss3-tools), and a profile that
 // selects it for Origins.
 type ClientCert struct {
-	P12        []byte // the certificate, its chain and its key, PKCS#12
+	// P12 is the certificate, its chain and its key, PKCS#12. Nil makes
+	// the database, the trust and the auto-selection without a
+	// certificate, for a person who gets theirs later in the test and
+	// imports it then (Browser.ImportClientCert).
+	P12        []byte
 	Passphrase string // of P12
 	// Origins are where the browser presents it, such as
 	// "https://localhost:8443".
@@ -62,8 +66,9 @@ func OwnWith(t testing.TB, o Options) *Browser {
 		t.Fatal(err)
 	}
 	var env []string
+	var home string
 	if o.ClientCert != nil {
-		home := t.TempDir()
+		home = t.TempDir()
 		if err := o.ClientCert.install(home, dir); err != nil {
 			os.RemoveAll(dir)
 			t.Fatal(err)
@@ -74,8 +79,25 @@ func OwnWith(t testing.TB, o Options) *Browser {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.home = home
 	t.Cleanup(b.Close)
 	return b
+}
+
+// ImportClientCert imports a certificate with its key (PKCS#12) into the
+// NSS database of a browser started with a ClientCert, while it runs, as
+// a person imports the .p12 they have just downloaded; the browser
+// presents it from then on to the ClientCert's Origins. A certificate
+// already in the database stays: keep one per browser, or the choice
+// among them is the browser's.
+func (b *Browser) ImportClientCert(t testing.TB, p12 []byte, passphrase string) {
+	t.Helper()
+	if b.home == "" {
+		t.Fatal("browsertest: ImportClientCert needs a browser started with OwnWith and a ClientCert")
+	}
+	if err := importP12(b.home, p12, passphrase, "later"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // install puts c into a new NSS database under home and makes the
@@ -85,8 +107,7 @@ func (c *ClientCert) install(home, profileDir string) error {
 	if err != nil {
 		return err
 	}
-	pk12util, err := nssTool("pk12util")
-	if err != nil {
+	if _, err := nssTool("pk12util"); err != nil {
 		return err
 	}
 	nss := filepath.Join(home, ".pki", "nssdb")
@@ -97,16 +118,10 @@ func (c *ClientCert) install(home, profileDir string) error {
 	if err := runTool(certutil, "-N", "-d", db, "--empty-password"); err != nil {
 		return err
 	}
-	p12 := filepath.Join(home, "client.p12")
-	if err := os.WriteFile(p12, c.P12, 0o600); err != nil {
-		return err
-	}
-	pass := filepath.Join(home, "client.pass")
-	if err := os.WriteFile(pass, []byte(c.Passphrase), 0o600); err != nil {
-		return err
-	}
-	if err := runTool(pk12util, "-i", p12, "-d", db, "-w", pass); err != nil {
-		return err
+	if c.P12 != nil {
+		if err := importP12(home, c.P12, c.Passphrase, "client"); err != nil {
+			return err
+		}
 	}
 	for i, ca := range c.Trust {
 		f := filepath.Join(home, fmt.Sprintf("ca-%d.pem", i))
@@ -141,6 +156,24 @@ func writeAutoSelect(profileDir string, origins []string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(def, "Preferences"), b, 0o600)
+}
+
+// importP12 imports a PKCS#12 into the NSS database under home, through
+// files named after name.
+func importP12(home string, data []byte, passphrase, name string) error {
+	pk12util, err := nssTool("pk12util")
+	if err != nil {
+		return err
+	}
+	p12 := filepath.Join(home, name+".p12")
+	if err := os.WriteFile(p12, data, 0o600); err != nil {
+		return err
+	}
+	pass := filepath.Join(home, name+".pass")
+	if err := os.WriteFile(pass, []byte(passphrase), 0o600); err != nil {
+		return err
+	}
+	return runTool(pk12util, "-i", p12, "-d", "sql:"+filepath.Join(home, ".pki", "nssdb"), "-w", pass)
 }
 
 func nssTool(name string) (string, error) {

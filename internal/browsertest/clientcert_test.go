@@ -83,3 +83,54 @@ func TestClientCert(t *testing.T) {
 		t.Fatalf("the server saw %q", got)
 	}
 }
+
+// TestClientCertImportedLater: a browser started with an NSS database
+// but no certificate presents none; once a certificate is imported while
+// it runs, a new browser context presents it with no prompt.
+func TestClientCertImportedLater(t *testing.T) {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := testCert(t, "Test CA", caKey.Public(), caKey, nil, func(c *x509.Certificate) {
+		c.IsCA, c.BasicConstraintsValid, c.KeyUsage = true, true, x509.KeyUsageCertSign
+	})
+	srvKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	srvCert := testCert(t, "localhost", srvKey.Public(), caKey, ca, func(c *x509.Certificate) {
+		c.DNSNames, c.ExtKeyUsage, c.KeyUsage = []string{"localhost"}, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, x509.KeyUsageDigitalSignature
+	})
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert := testCert(t, "Olena Kovalenko", key.Public(), caKey, ca, func(c *x509.Certificate) {
+		c.ExtKeyUsage, c.KeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, x509.KeyUsageDigitalSignature
+	})
+	p12, err := pkcs12.Modern.Encode(key, cert, []*x509.Certificate{ca}, "Prueba-Clave-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		who := "nobody"
+		if len(r.TLS.PeerCertificates) > 0 {
+			who = r.TLS.PeerCertificates[0].Subject.CommonName
+		}
+		_, _ = w.Write([]byte(`<!doctype html><html lang="en"><title>Who</title><p id="who">` + who + `</p></html>`))
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{srvCert.Raw, ca.Raw}, PrivateKey: srvKey}},
+		ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	origin := "https://localhost:" + port
+
+	b := OwnWith(t, Options{ClientCert: &ClientCert{Origins: []string{origin}, Trust: []*x509.Certificate{ca}}})
+	before := b.NewPerson(t, "before")
+	before.Go(origin + "/")
+	if got := before.Text("#who"); got != "nobody" {
+		t.Fatalf("before the import the server saw %q", got)
+	}
+	b.ImportClientCert(t, p12, "Prueba-Clave-2026")
+	after := b.NewPerson(t, "after")
+	after.Go(origin + "/")
+	if got := after.Text("#who"); got != "Olena Kovalenko" {
+		t.Fatalf("after the import the server saw %q", got)
+	}
+}

@@ -97,6 +97,7 @@ type resultPage struct {
 	Query    string
 	Outcome  string
 	PersonID string
+	Surname  string // the person's first surname, as a shell word; "" when unknown
 	Serial   string
 	NotAfter string
 	Problem  *problemView
@@ -284,6 +285,14 @@ func (c *certRoutes) consoleApprove(w http.ResponseWriter, r *http.Request) {
 		page.Outcome = outcomeRefusedByCheck
 	case err == nil:
 		page.Outcome, page.Serial, page.NotAfter, page.PersonID = outcomeApproved, cert.Serial, date(cert.NotAfter), cert.PersonID
+		// The download command needs the first surname too. The
+		// certificate is issued whatever happens here: without the
+		// registry's answer the page shows a placeholder.
+		if k, ferr := c.d.RA.Find(r.Context(), d, cert.PersonID); ferr == nil {
+			page.Surname = ra.ShellWord(k.Person.FirstSurname)
+		} else {
+			c.s.log.Warn("office console: no surname for the download command", "person", cert.PersonID, "error", ferr)
+		}
 	}
 	c.result(w, r, page, err)
 }
@@ -359,19 +368,20 @@ var _ = addTexts(map[string]i18n.Text{
 	"desk.refuse.note_hint":  i18n.T("Obligatoria con «Otro motivo». La persona la leerá en su correo.", "Required with \"Other reason\". The person will read it in their email."),
 	"desk.refuse.button":     i18n.T("Rechazar la solicitud", "Refuse the application"),
 
-	"desk.result.approved":           i18n.T("Certificado emitido", "Certificate issued"),
-	"desk.result.approved.what":      i18n.T("La identidad está comprobada y el certificado está emitido. La persona ha recibido un correo que dice que está listo.", "The identity is checked and the certificate is issued. The person has been emailed that it is ready."),
-	"desk.result.valid_until":        i18n.T("Válido hasta", "Valid until"),
-	"desk.result.tell":               i18n.T("Qué decirle a la persona", "What to tell the person"),
-	"desk.result.approved.tell":      i18n.T("Descarga el certificado en el mismo ordenador donde hiciste la solicitud, con el programa llavero y tu código:", "Download the certificate on the same computer where you made the request, with the llavero program and your code:"),
-	"desk.result.approved.file":      i18n.T("certificado.p12", "certificate.p12"),
-	"desk.result.code_placeholder":   i18n.T("TU-CÓDIGO", "YOUR-CODE"),
-	"desk.result.approved.keep":      i18n.T("El fichero .p12 es tu copia de seguridad: guárdalo con su contraseña en un lugar seguro. Sin él, si pierdes el ordenador tendrás que volver a una oficina.", "The .p12 file is your backup: keep it and its passphrase somewhere safe. Without it, losing the computer means another office visit."),
-	"desk.result.refused_check":      i18n.T("Solicitud rechazada por el registro", "Application refused by the registry"),
-	"desk.result.refused_check.what": i18n.T("Has anotado el documento y el registro de población no lo acepta. La solicitud queda rechazada y la persona ha recibido el motivo por correo.", "You recorded the document and the population registry does not accept it. The application is refused and the person has been emailed the reason."),
-	"desk.result.refused":            i18n.T("Solicitud rechazada", "Application refused"),
-	"desk.result.refused.what":       i18n.T("Has rechazado la solicitud. La persona ha recibido por correo el motivo y qué hacer.", "You refused the application. The person has been emailed the reason and what to do."),
-	"desk.result.refused.tell":       i18n.T("Explícale el motivo; lo tiene también en su correo, con el siguiente paso.", "Explain the reason; they also have it in their email, with the next step."),
-	"desk.result.not_done":           i18n.T("No se ha guardado nada", "Nothing was recorded"),
-	"desk.result.back":               i18n.T("Volver a la ficha de la persona", "Back to the person's page"),
+	"desk.result.approved":            i18n.T("Certificado emitido", "Certificate issued"),
+	"desk.result.approved.what":       i18n.T("La identidad está comprobada y el certificado está emitido. La persona ha recibido un correo que dice que está listo.", "The identity is checked and the certificate is issued. The person has been emailed that it is ready."),
+	"desk.result.valid_until":         i18n.T("Válido hasta", "Valid until"),
+	"desk.result.tell":                i18n.T("Qué decirle a la persona", "What to tell the person"),
+	"desk.result.approved.tell":       i18n.T("Descarga el certificado en el mismo ordenador donde hiciste la solicitud, con el programa llavero y tu código:", "Download the certificate on the same computer where you made the request, with the llavero program and your code:"),
+	"desk.result.approved.file":       i18n.T("certificado.p12", "certificate.p12"),
+	"desk.result.code_placeholder":    i18n.T("TU-CÓDIGO", "YOUR-CODE"),
+	"desk.result.surname_placeholder": i18n.T("TU-PRIMER-APELLIDO", "YOUR-FIRST-SURNAME"),
+	"desk.result.approved.keep":       i18n.T("El fichero .p12 es tu copia de seguridad: guárdalo con su contraseña en un lugar seguro. Sin él, si pierdes el ordenador tendrás que volver a una oficina.", "The .p12 file is your backup: keep it and its passphrase somewhere safe. Without it, losing the computer means another office visit."),
+	"desk.result.refused_check":       i18n.T("Solicitud rechazada por el registro", "Application refused by the registry"),
+	"desk.result.refused_check.what":  i18n.T("Has anotado el documento y el registro de población no lo acepta. La solicitud queda rechazada y la persona ha recibido el motivo por correo.", "You recorded the document and the population registry does not accept it. The application is refused and the person has been emailed the reason."),
+	"desk.result.refused":             i18n.T("Solicitud rechazada", "Application refused"),
+	"desk.result.refused.what":        i18n.T("Has rechazado la solicitud. La persona ha recibido por correo el motivo y qué hacer.", "You refused the application. The person has been emailed the reason and what to do."),
+	"desk.result.refused.tell":        i18n.T("Explícale el motivo; lo tiene también en su correo, con el siguiente paso.", "Explain the reason; they also have it in their email, with the next step."),
+	"desk.result.not_done":            i18n.T("No se ha guardado nada", "Nothing was recorded"),
+	"desk.result.back":                i18n.T("Volver a la ficha de la persona", "Back to the person's page"),
 })
