@@ -42,10 +42,10 @@ type HeldCertificate struct {
 
 // States of an application still on its way to a certificate.
 const (
-	PendingCheck    = "check"    // waiting for the identity check at an office
-	PendingReady    = "ready"    // approved: the certificate waits for the download
-	PendingRefused  = "refused"  // refused at the office
-	PendingExpired  = "expired"  // the code lapsed before any office checked the person
+	PendingCheck    = "check"   // waiting for the identity check at an office
+	PendingReady    = "ready"   // approved: the certificate waits for the download
+	PendingRefused  = "refused" // refused at the office
+	PendingExpired  = "expired" // the code lapsed before any office checked the person
 	shownAfterClose = 30 * 24 * time.Hour
 )
 
