@@ -178,6 +178,16 @@ var (
 			"There is no need to revoke it. If you need another, make a new request with \"llavero cert request\"."))
 )
 
+// CanRevokeFrom says whether an account session at sessionACR may revoke
+// its holder's certificates, and if not, why (ErrRevokeLevel). Pages ask
+// it before offering the action; RevokeAsHolder asks it again.
+func CanRevokeFrom(sessionACR string) error {
+	if !loa.Meets(sessionACR, loa.Substantial) {
+		return ErrRevokeLevel
+	}
+	return nil
+}
+
 // RevokeAsHolder revokes one of the person's own certificates from their
 // account session. DOMAIN: the holder revokes online with the certificate
 // itself or through an account login at the substantial level; a weaker
@@ -204,8 +214,8 @@ func (r *RA) RevokeAsHolder(ctx context.Context, personID, serial, reason, sessi
 	if !ok {
 		return refuse(ErrReason)
 	}
-	if !loa.Meets(sessionACR, loa.Substantial) {
-		return refuse(ErrRevokeLevel)
+	if err := CanRevokeFrom(sessionACR); err != nil {
+		return refuse(err)
 	}
 	c, err := r.st.GetCertificate(ctx, serial)
 	// Someone else's serial reads as unknown: the page must not confirm
