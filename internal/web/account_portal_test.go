@@ -293,3 +293,44 @@ func TestAccountNotMe(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkAccountPage renders /account for a person with five
+// certificates (one revoked, one renewed, one expired), an application
+// waiting for its check, twelve logins, a letter and a catalogue of three
+// procedures: the full request through the middleware, over loopback.
+func BenchmarkAccountPage(b *testing.B) {
+	e := newAccEnv(b)
+	ctx := context.Background()
+	var serials []string
+	for range 5 {
+		_, x, _ := e.certified("X1234567L", "Kovalenko")
+		serials = append(serials, x.SerialNumber.Text(16))
+	}
+	e.advancedAccount(b, "X1234567L", "TIE", "2031-05-01", "+34612345678")
+	e.apply("X1234567L", "Kovalenko")
+	e.catalogue(b)
+	if _, err := e.ra.Revoke(ctx, serials[0], 1, "test"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.st.UpdateCertificate(ctx, serials[1], func(c *store.Certificate) error { c.RenewedBy = serials[2]; return nil }); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.st.UpdateCertificate(ctx, serials[3], func(c *store.Certificate) error { c.NotAfter = e.clock.Now().Add(-time.Hour); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 12 {
+		if err := e.st.AddLoginEvent(ctx, store.LoginEvent{ID: strings.Repeat("a", 30) + string(rune('a'+i)) + "0", PersonID: "X1234567L",
+			Method: "pin", ACR: "substantial", Outcome: "ok", IP: "192.0.2.1", At: e.clock.Now().Add(-time.Duration(i) * time.Hour)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	br := e.browser("es")
+	e.pinLogin(b, br, "X1234567L", "2031-05-01", "")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if resp, body := br.get("/account"); resp.StatusCode != http.StatusOK || !strings.Contains(body, serials[4]) {
+			b.Fatalf("account: %d", resp.StatusCode)
+		}
+	}
+}
