@@ -324,6 +324,11 @@ func (p *IdP) NotMe(ctx context.Context, personID, eventID, sessionACR string, r
 		return NotMeResult{}, err
 	}
 	if n > notMePerHour {
+		if err := p.st.InTx(ctx, func(tx store.Tx) error {
+			return p.record(ctx, tx, "citizen:"+personID, "account.not_me", personID, audit.Refused, map[string]any{"event": eventID, "refusal": ErrNotMeTooOften.Code})
+		}); err != nil {
+			return NotMeResult{}, err
+		}
 		return NotMeResult{}, ErrNotMeTooOften
 	}
 	var res NotMeResult

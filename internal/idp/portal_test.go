@@ -242,6 +242,10 @@ func TestNotMeIsRateLimited(t *testing.T) {
 	}
 	_, err := e.idp.NotMe(ctx, "X1234567L", "", "low", nil, i18n.ES)
 	wantCode(t, err, "notme.too_often")
+	head, _ := e.st.AuditHead(ctx)
+	if evs, _ := e.st.ListAudit(ctx, head.Seq-1, 1); len(evs) != 1 || evs[0].Action != "account.not_me" || evs[0].Outcome != "refused" {
+		t.Errorf("the refusal is not audited: %+v", evs)
+	}
 	e.clock.Advance(time.Hour)
 	if _, err := e.idp.NotMe(ctx, "X1234567L", "", "low", nil, i18n.ES); err != nil {
 		t.Errorf("an hour later: %v", err)
