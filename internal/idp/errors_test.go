@@ -37,6 +37,8 @@ var templates = map[string]*i18n.Error{
 	"ErrVideoTooLarge":       ErrVideoTooLarge,
 	"ErrVideoNotPending":     ErrVideoNotPending,
 	"ErrVideoReason":         ErrVideoReason,
+	"ErrNotMeTooOften":       ErrNotMeTooOften,
+	"ErrPasswordDisabled":    ErrPasswordDisabled,
 }
 
 func TestEveryExportedErrorIsListed(t *testing.T) {

@@ -367,6 +367,10 @@ func (p *IdP) LoginPassword(ctx context.Context, rawID, pw, clientKey string) (A
 		return Authenticated{}, err
 	}
 	switch {
+	case !acc.PasswordLockedAt.IsZero() && acc.PasswordFailures < p.cfg.PasswordTries:
+		// Locked with fewer failures than the limit: the person disabled
+		// it themselves ("this was not me", NotMe).
+		return Authenticated{}, ErrPasswordDisabled
 	case !acc.PasswordLockedAt.IsZero():
 		return Authenticated{}, ErrPasswordLocked
 	case acc.PasswordHash == "":

@@ -705,12 +705,12 @@ func (p *IdP) RefuseVideo(ctx context.Context, desk ra.Desk, reviewID, reason, n
 func (p *IdP) tell(ctx context.Context, acc store.Account, lang i18n.Lang, sms, subject, body i18n.Text) {
 	if acc.Mobile != "" {
 		if _, err := p.notify.SMS(ctx, acc.Mobile, acc.PersonID, lang, sms.In(lang)); err != nil {
-			p.log.Error("video decision SMS not sent", "person", acc.PersonID, "err", err)
+			p.log.Error("notice SMS not sent", "person", acc.PersonID, "err", err)
 		}
 	}
 	if acc.Email != "" {
 		if _, err := p.notify.Email(ctx, acc.Email, acc.PersonID, lang, subject.In(lang), body.In(lang)); err != nil {
-			p.log.Error("video decision email not sent", "person", acc.PersonID, "err", err)
+			p.log.Error("notice email not sent", "person", acc.PersonID, "err", err)
 		}
 	}
 }

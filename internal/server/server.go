@@ -109,7 +109,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		Accounts:     st,
 	}
 	p.Web.MountCertificates(deps)
-	ad := web.AccountDeps{IdP: p.IdP, Store: st, CertLoginURL: cfg.CertLoginURL}
+	// Remote signing is always mounted below (mountRemoteSigning).
+	ad := web.AccountDeps{IdP: p.IdP, Store: st, CertLoginURL: cfg.CertLoginURL, RA: p.RA, RemoteSigning: true}
 	p.Web.MountAccounts(ad)
 	if p.OIDC, err = newOIDC(cfg, st, key); err != nil {
 		p.Close()

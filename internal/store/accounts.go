@@ -196,6 +196,11 @@ type AccountTx interface {
 	// DeleteExpiredSessions removes sessions that expired before t and
 	// returns how many.
 	DeleteExpiredSessions(ctx context.Context, t time.Time) (int, error)
+	// DeletePersonSessions removes every session of one person (their
+	// "this was not me": whoever holds another of their sessions is put
+	// out) and returns how many. personID must not be empty: sessions
+	// before a login have no person, and are nobody's to end.
+	DeletePersonSessions(ctx context.Context, personID string) (int, error)
 
 	AddLoginEvent(ctx context.Context, e LoginEvent) error
 	// ListLoginEvents returns a person's events, newest (by At) first.

@@ -11,6 +11,7 @@ import (
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/identity"
 	"github.com/llavero/llavero/internal/idp"
+	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/store"
 )
 
@@ -26,6 +27,12 @@ type AccountDeps struct {
 	// Now is the clock sessions expire by; nil means time.Now. It should
 	// be the IdP's clock, so a session and the codes behind it agree.
 	Now func() time.Time
+	// RA shows the person's certificates and applications on My llavero
+	// and revokes from there; nil leaves those sections out.
+	RA *ra.RA
+	// RemoteSigning: the platform signs for people (Cl@ve Firma model),
+	// so a substantial login is enough to sign a procedure.
+	RemoteSigning bool
 }
 
 // accountRoutes holds what the account handlers share.
@@ -80,6 +87,7 @@ func (s *Server) MountAccounts(d AccountDeps) {
 	s.Handle("POST /account/register/letter", http.HandlerFunc(a.letterRegister))
 	a.mountVideo()
 	a.mountApp()
+	a.mountPortal()
 }
 
 // AccountCertLoginHandler adds registration with a certificate
@@ -153,7 +161,7 @@ func accountStatus(w http.ResponseWriter, err error) int {
 		return se.status
 	}
 	switch i18n.CodeOf(err) {
-	case "otp.rate_limited", "rate.limited":
+	case "otp.rate_limited", "rate.limited", "notme.too_often":
 		w.Header().Set("Retry-After", lockoutSeconds)
 		return http.StatusTooManyRequests
 	case "password.locked":

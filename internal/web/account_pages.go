@@ -26,6 +26,7 @@ var errPasswordNeedsStrongLogin = i18n.New("password.needs_sms_or_certificate",
 		"Log out and log in again with a PIN by SMS; then you can set it here."))
 
 type eventView struct {
+	ID      string
 	When    string
 	Method  i18n.Text
 	OK      bool
@@ -56,6 +57,8 @@ type accountPage struct {
 	Signatures []signatureView
 	// Notices are the reminders sent (account_notices.go).
 	Notices []noticeView
+	// Certificates, applications, letters, procedures (account_portal.go).
+	Portal portalView
 }
 
 // canSetPassword: the session proved possession of the mobile (an SMS
@@ -112,8 +115,12 @@ func (a *accountRoutes) showAccount(w http.ResponseWriter, r *http.Request, sess
 		a.s.Error(w, r, err)
 		return
 	}
+	if pg.Portal, err = a.portalOf(r, sess); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
 	for _, e := range events {
-		pg.Events = append(pg.Events, eventView{
+		pg.Events = append(pg.Events, eventView{ID: e.ID,
 			When: a.when(e.At), Method: label(methodLabels, e.Method), OK: e.Outcome == "ok",
 			Outcome: label(outcomeLabels, e.Outcome), ACR: label(acrLabels, e.ACR), HasACR: e.ACR != "",
 		})

@@ -47,7 +47,7 @@ func newAccEnv(t testing.TB) *accEnv {
 		t.Fatal(err)
 	}
 	e := &accEnv{certEnv: ce, idp: p}
-	d := AccountDeps{IdP: p, Store: ce.st, CertLoginURL: "https://login.llavero.example", Now: ce.clock.Now}
+	d := AccountDeps{IdP: p, Store: ce.st, CertLoginURL: "https://login.llavero.example", Now: ce.clock.Now, RA: ce.ra, RemoteSigning: true}
 	// A fresh server: the certEnv's main server is already serving.
 	s, _ := newTestServer(t, Config{PublicURL: testPublicURL})
 	s.MountAccounts(d)

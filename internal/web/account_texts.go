@@ -96,7 +96,7 @@ var _ = addTexts(map[string]i18n.Text{
 	"acc.events.method":   i18n.T("Cómo", "How"),
 	"acc.events.outcome":  i18n.T("Resultado", "Result"),
 	"acc.events.level":    i18n.T("nivel", "level"),
-	"acc.events.not_you":  i18n.T("¿Ves una entrada que no hiciste tú? Cambia la contraseña y avisa a soporte.", "Do you see a login you did not make? Change your password and tell support."),
+	"acc.events.not_you":  i18n.T("¿Ves una entrada que no hiciste tú? Pulsa «No fui yo» a su lado: cerramos tus sesiones, desactivamos la contraseña y la aplicación, y puedes revocar tus certificados.", "Do you see a login you did not make? Press \"This was not me\" beside it: we end your sessions, disable the password and the app, and you can revoke your certificates."),
 	"acc.events.none":     i18n.T("Todavía no hay entradas registradas.", "No logins recorded yet."),
 
 	// Registration.

@@ -208,6 +208,10 @@ func TestPages(t *testing.T) {
 			p.Fill("#pin", code)
 			p.Submit(`form[action="/login/pin/verify"] button[type=submit]`)
 			c.check(p, "account")
+			// "This was not me": the confirmation step only (it changes
+			// nothing; confirming would end the session the walk needs).
+			p.Submit(`form[action="/account/not-me"] button[type=submit]`)
+			c.check(p, "account-not-me")
 			p.Go(e.Issuer + "/account/app")
 			c.check(p, "account-app")
 

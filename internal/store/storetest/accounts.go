@@ -690,6 +690,55 @@ func testSessionDelete(t *testing.T, s store.Store) {
 	mustGetSession(t, s, "s0")
 }
 
+func testDeletePersonSessions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	other := "Y7654321G"
+	mine := []string{"mine-1", "mine-2", "mine-3"}
+	for _, id := range mine {
+		mustCreateSession(t, s, fullSession(id))
+	}
+	theirs := fullSession("theirs")
+	theirs.PersonID = other
+	mustCreateSession(t, s, theirs)
+	// A browser that has not logged in yet belongs to nobody.
+	mustCreateSession(t, s, store.Session{ID: "anon", ExpiresAt: at(time.Hour), IP: "192.0.2.7"})
+
+	if _, err := s.DeletePersonSessions(ctx, ""); err == nil {
+		t.Error("DeletePersonSessions(\"\") accepted: it would end the sessions of browsers nobody has logged in to")
+	}
+	// Inside a rolled-back transaction the count is what it deleted, and
+	// nothing is gone afterwards.
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.DeletePersonSessions(ctx, fullPerson().ID)
+		if err == nil && n != len(mine) {
+			err = fmt.Errorf("in tx: deleted %d sessions, want %d", n, len(mine))
+		}
+		if err == nil {
+			err = errBoom
+		}
+		return err
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatal(err)
+	}
+	mustGetSession(t, s, "mine-1")
+
+	n, err := s.DeletePersonSessions(ctx, fullPerson().ID)
+	if err != nil || n != len(mine) {
+		t.Fatalf("DeletePersonSessions = %d, %v; want %d", n, err, len(mine))
+	}
+	for _, id := range mine {
+		if _, err := s.GetSession(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetSession(%s) after DeletePersonSessions: err = %v, want ErrNotFound", id, err)
+		}
+	}
+	mustGetSession(t, s, "theirs")
+	mustGetSession(t, s, "anon")
+	if n, err := s.DeletePersonSessions(ctx, fullPerson().ID); err != nil || n != 0 {
+		t.Errorf("DeletePersonSessions again = %d, %v; want 0", n, err)
+	}
+}
+
 // Login events.
 
 func loginEvent(id, personID string, when time.Time) store.LoginEvent {

@@ -89,6 +89,7 @@ var cases = []struct {
 	{"UpdateCodeFailures", testUpdateCodeFailures},
 	{"SessionRoundTrip", testSessionRoundTrip},
 	{"SessionDelete", testSessionDelete},
+	{"DeletePersonSessions", testDeletePersonSessions},
 	{"LoginEventsNewestFirst", testLoginEventsNewestFirst},
 	{"DeviceRoundTrip", testDeviceRoundTrip},
 	{"DeviceCredentialUnique", testDeviceCredentialUnique},
