@@ -13,6 +13,11 @@ const (
 	// ReminderLetterCode warns a person whose invitation-letter code is
 	// about to lapse unused; the subject is the code's ID.
 	ReminderLetterCode = "letter-code"
+	// ReminderApplicationCode warns a person whose certificate
+	// application is still waiting for the office check as its code is
+	// about to lapse (package ra, 7 and 1 days before); the subject is the
+	// application's ID.
+	ReminderApplicationCode = "application-code"
 	// ReminderCertBackup tells a person who downloaded (or renewed) a
 	// certificate some days ago, and has not confirmed a backup of it
 	// (Certificate.BackupConfirmedAt), why a copy matters and how to make
@@ -30,7 +35,7 @@ const (
 )
 
 // ReminderKinds lists every kind, for validation.
-var ReminderKinds = []string{ReminderCertExpiry, ReminderLetterCode, ReminderCertBackup, ReminderVideoDecision, ReminderVideoRefused}
+var ReminderKinds = []string{ReminderCertExpiry, ReminderLetterCode, ReminderApplicationCode, ReminderCertBackup, ReminderVideoDecision, ReminderVideoRefused}
 
 // Reminder is one reminder a person was sent, as they got it. Its key is
 // (Subject, Kind, Threshold): the row is the claim that makes a reminder go

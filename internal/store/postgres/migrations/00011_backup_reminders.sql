@@ -8,7 +8,9 @@
 -- certificates downloaded (or renewed) a few days ago: a partial index, so
 -- the pending applications, most of the table's writes, never touch it.
 --
--- reminders.kind gains 'cert-backup', 'video-decision' and
+-- reminders.kind gains 'application-code' (the application code's own
+-- reminders, still claimed on the application row too), 'cert-backup',
+-- 'video-decision' and
 -- 'video-refused'.
 --
 -- Procedures are kept as JSON objects in clients.procedures; an English
@@ -21,7 +23,7 @@ CREATE INDEX applications_downloaded ON applications (downloaded_at, cert_serial
     WHERE downloaded_at IS NOT NULL;
 ALTER TABLE reminders DROP CONSTRAINT reminders_kind_check;
 ALTER TABLE reminders ADD CONSTRAINT reminders_kind_check
-    CHECK (kind IN ('cert-expiry', 'letter-code', 'cert-backup', 'video-decision', 'video-refused'));
+    CHECK (kind IN ('cert-expiry', 'letter-code', 'application-code', 'cert-backup', 'video-decision', 'video-refused'));
 
 -- +goose Down
 DELETE FROM reminders WHERE kind NOT IN ('cert-expiry', 'letter-code');

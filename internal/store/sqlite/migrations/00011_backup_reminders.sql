@@ -8,7 +8,9 @@
 -- certificates downloaded (or renewed) a few days ago: a partial index, so
 -- the pending applications, most of the table's writes, never touch it.
 --
--- reminders.kind gains 'cert-backup', 'video-decision' and
+-- reminders.kind gains 'application-code' (the application code's own
+-- reminders, still claimed on the application row too), 'cert-backup',
+-- 'video-decision' and
 -- 'video-refused'. SQLite cannot alter a CHECK constraint: the table is
 -- rebuilt, its rows copied as they are.
 --
@@ -23,7 +25,7 @@ CREATE INDEX applications_downloaded ON applications (downloaded_at, cert_serial
 
 CREATE TABLE reminders_new (
     subject    TEXT NOT NULL,
-    kind       TEXT NOT NULL CHECK (kind IN ('cert-expiry', 'letter-code', 'cert-backup', 'video-decision', 'video-refused')),
+    kind       TEXT NOT NULL CHECK (kind IN ('cert-expiry', 'letter-code', 'application-code', 'cert-backup', 'video-decision', 'video-refused')),
     threshold  INTEGER NOT NULL CHECK (threshold >= 0),
     person_id  TEXT NOT NULL,
     lang       TEXT NOT NULL,
