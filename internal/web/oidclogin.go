@@ -65,7 +65,7 @@ type levelPage struct {
 	Need      i18n.Text
 	Have      i18n.Text
 	Level     i18n.Text // the account's registration level
-	Procs     []string // names, in the page's language
+	Procs     []string  // names, in the page's language
 	WaysUp    []i18n.Text
 	StrongURL string
 }
