@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/store"
 )
 
@@ -55,5 +56,24 @@ func TestClientAddStoresEnglishNames(t *testing.T) {
 	first, second := procs[0].(map[string]any), procs[1].(map[string]any)
 	if first["Name"] != "Saldo de puntos" || first["NameEN"] != "Points balance" || second["NameEN"] != "" {
 		t.Errorf("procedures %v", procs)
+	}
+}
+
+// TestBackupStep: the last words of download and renew name the file, the
+// command that checks a copy and why, in both languages.
+func TestBackupStep(t *testing.T) {
+	for _, tc := range []struct {
+		lang i18n.Lang
+		want []string
+	}{
+		{i18n.EN, []string{"/home/ana/certificate.p12", "llavero cert backup --p12 /home/ana/certificate.p12 --copy-to", "USB stick", "visit an office", "remind you by email"}},
+		{i18n.ES, []string{"/home/ana/certificate.p12", "llavero cert backup --p12 /home/ana/certificate.p12 --copy-to", "memoria USB", "volver a una oficina", "te lo recordaremos por correo"}},
+	} {
+		got := backupStep(tc.lang, "/home/ana/certificate.p12")
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: lacks %q:\n%s", tc.lang, w, got)
+			}
+		}
 	}
 }
