@@ -133,14 +133,22 @@ func fillHole(t, v i18n.Text) i18n.Text {
 
 // recipient is where a reminder about personID goes and in which
 // language: the account's email, else the application's (for a
-// certificate), else the registry's with the configured language.
+// certificate), else the registry's, in the account's language or, with
+// none, the configured one.
 func (s *Sweeper) recipient(ctx context.Context, personID, applicationID string) (string, i18n.Lang, error) {
 	lang := func(l string) i18n.Lang { x, _ := i18n.Parse(l); return x }
+	fallback := s.cfg.Lang
 	acc, err := s.st.GetAccount(ctx, personID)
 	switch {
 	case err == nil && acc.Email != "":
 		return acc.Email, lang(acc.Lang), nil
-	case err != nil && !errors.Is(err, store.ErrNotFound):
+	case err == nil:
+		// An account without email (video registration makes it
+		// optional) still knows the person's language.
+		if l, ok := i18n.Parse(acc.Lang); ok {
+			fallback = l
+		}
+	case !errors.Is(err, store.ErrNotFound):
 		return "", "", err
 	}
 	if applicationID != "" {
@@ -156,7 +164,7 @@ func (s *Sweeper) recipient(ctx context.Context, personID, applicationID string)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", "", err
 	}
-	return p.Email, s.cfg.Lang, nil
+	return p.Email, fallback, nil
 }
 
 func (s *Sweeper) certReminder(ctx context.Context, c store.Certificate, threshold int, now time.Time) (due, bool, error) {

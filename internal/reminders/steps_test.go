@@ -185,3 +185,26 @@ func TestVideoRefusedReminderSpanish(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoRefusedReminderWithoutAccountEmail: an account without email
+// (optional for video registration) is reminded at the registry's email,
+// in the account's language.
+func TestVideoRefusedReminderWithoutAccountEmail(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openSQLite(t, filepath.Join(t.TempDir(), "db")))
+	e.person(t, "12345678Z", "ana.registry@example.org")
+	if err := e.st.CreateAccount(ctx, store.Account{PersonID: "12345678Z", Level: store.LevelBasic, RegisteredVia: store.ViaVideo,
+		Lang: "en", CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.CreateVideoReview(ctx, store.VideoReview{ID: "v1", PersonID: "12345678Z", State: store.ReviewRefused, CreatedAt: t0,
+		DecidedAt: t0, RefusalReason: idp.VideoMissing}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.set(t0.Add(8 * day))
+	e.mustSweep(t, 1)
+	sent := e.mail.all()
+	if len(sent) != 1 || sent[0].To != "ana.registry@example.org" || sent[0].Lang != i18n.EN || !strings.Contains(sent[0].Body, "three ways forward") {
+		t.Errorf("sent = %+v", sent)
+	}
+}
