@@ -27,7 +27,7 @@ func (a *app) adminClientCmd() *cobra.Command {
 		Use:   "add",
 		Short: "Register an electronic office as an OpenID Connect client; prints its ID and secret",
 		Example: `  llavero admin client add --name "Sede de Tráfico" --redirect-uri https://trafico.example.es/callback \
-    --min-acr low --procedure "points-balance:Saldo de puntos:low" --procedure "licence-exchange:Canje de permiso:substantial:signature"`,
+    --min-acr low --procedure "points-balance:Saldo de puntos|Points balance:low" --procedure "licence-exchange:Canje de permiso|Licence exchange:substantial:signature"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl := store.Client{Name: strings.TrimSpace(name), MinACR: minACR, RedirectURIs: redirects, Procedures: []store.Procedure{}}
@@ -57,14 +57,11 @@ func (a *app) adminClientCmd() *cobra.Command {
 				}
 			}
 			for _, p := range procs {
-				f := strings.Split(p, ":")
-				if len(f) < 3 || len(f) > 4 || (len(f) == 4 && f[3] != "signature") {
-					return fmt.Errorf("--procedure %q: use ID:NAME:LEVEL[:signature]", p)
+				proc, err := parseProcedure(p)
+				if err != nil {
+					return err
 				}
-				if _, ok := loa.FromURI(f[2]); !ok {
-					return fmt.Errorf("--procedure %q: level %q is not low, substantial or high", p, f[2])
-				}
-				cl.Procedures = append(cl.Procedures, store.Procedure{ID: f[0], Name: f[1], ACR: f[2], Signature: len(f) == 4})
+				cl.Procedures = append(cl.Procedures, proc)
 			}
 			var idb [12]byte
 			if _, err := rand.Read(idb[:]); err != nil {
@@ -96,7 +93,7 @@ func (a *app) adminClientCmd() *cobra.Command {
 	add.Flags().StringArrayVar(&redirects, "redirect-uri", nil, "a redirect URI, matched exactly (repeat for several)")
 	add.Flags().StringVar(&minACR, "min-acr", loa.Low, "the least level of assurance: low, substantial or high")
 	add.Flags().StringVar(&methods, "methods", "", "accepted login methods: pin,password,app,certificate (default all)")
-	add.Flags().StringArrayVar(&procs, "procedure", nil, "a procedure as ID:NAME:LEVEL[:signature] (repeat for several)")
+	add.Flags().StringArrayVar(&procs, "procedure", nil, "a procedure as ID:NAME[|ENGLISH NAME]:LEVEL[:signature] (repeat for several)")
 	add.Flags().BoolVar(&public, "public", false, "a public client (no secret; PKCE protects it)")
 	add.Flags().BoolVar(&asJSON, "json", false, "print the client as JSON")
 
@@ -128,4 +125,26 @@ func (a *app) adminClientCmd() *cobra.Command {
 	list.Flags().BoolVar(&listJSON, "json", false, "print the clients as JSON")
 	c.AddCommand(add, list)
 	return c
+}
+
+// parseProcedure reads --procedure ID:NAME[|ENGLISH NAME]:LEVEL[:signature].
+// The Spanish name is required; the English one, after a "|", is shown on
+// English pages (without it they show the Spanish one).
+func parseProcedure(spec string) (store.Procedure, error) {
+	f := strings.Split(spec, ":")
+	if len(f) < 3 || len(f) > 4 || (len(f) == 4 && f[3] != "signature") {
+		return store.Procedure{}, fmt.Errorf("--procedure %q: use ID:NAME[|ENGLISH NAME]:LEVEL[:signature]", spec)
+	}
+	es, en, two := strings.Cut(f[1], "|")
+	es, en = strings.TrimSpace(es), strings.TrimSpace(en)
+	switch {
+	case strings.TrimSpace(f[0]) == "" || es == "":
+		return store.Procedure{}, fmt.Errorf("--procedure %q: the ID and the Spanish name are required", spec)
+	case two && (en == "" || strings.Contains(en, "|")):
+		return store.Procedure{}, fmt.Errorf("--procedure %q: after \"|\" comes one English name", spec)
+	}
+	if _, ok := loa.FromURI(f[2]); !ok {
+		return store.Procedure{}, fmt.Errorf("--procedure %q: level %q is not low, substantial or high", spec, f[2])
+	}
+	return store.Procedure{ID: strings.TrimSpace(f[0]), Name: es, NameEN: en, ACR: f[2], Signature: len(f) == 4}, nil
 }

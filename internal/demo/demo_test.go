@@ -256,6 +256,11 @@ func prepareTwice(t *testing.T, e *env) {
 			len(got.Procedures) != len(c.Kind.Procedures) {
 			t.Errorf("%s: %+v", c.Kind.ID, got)
 		}
+		for j, p := range got.Procedures {
+			if want := c.Kind.Procedures[j].Name; p.Name != want.ES || p.NameEN != want.EN || p.NameEN == "" {
+				t.Errorf("%s: procedure %s named %q / %q, want %q / %q", c.Kind.ID, p.ID, p.Name, p.NameEN, want.ES, want.EN)
+			}
+		}
 		// Only this start's secret opens the client.
 		if got.SecretHash != oidc.HashSecret(c.Secret) || got.SecretHash == oidc.HashSecret(first.Clients[i].Secret) {
 			t.Errorf("%s: the secret was not rotated to this start's", c.Kind.ID)

@@ -39,8 +39,8 @@ func (a *accountRoutes) noticesOf(ctx context.Context, personID string) ([]notic
 
 var _ = addTexts(map[string]i18n.Text{
 	"acc.notices.title": i18n.T("Avisos", "Notices"),
-	"acc.notices.why":   i18n.T("Los avisos que te hemos enviado por correo electrónico, los más recientes primero.", "The notices we have emailed you, newest first."),
-	"acc.notices.none":  i18n.T("Todavía no te hemos enviado ningún aviso. Te avisaremos por correo antes de que caduque tu certificado.", "We have not sent you any notice yet. We will email you before your certificate expires."),
+	"acc.notices.why":   i18n.T("Los avisos que te hemos enviado (plazos que vencen, pasos pendientes, decisiones sobre tu identificación), los más recientes primero.", "The notices we have sent you (deadlines coming up, steps left to do, decisions on your identification), newest first."),
+	"acc.notices.none":  i18n.T("Todavía no te hemos enviado ningún aviso. Te avisaremos por correo antes de que venza un plazo, como la caducidad de tu certificado.", "We have not sent you any notice yet. We will email you before a deadline, such as your certificate's expiry."),
 	"acc.notices.read":  i18n.T("Leer el aviso", "Read the notice"),
 	"acc.notices.sent":  i18n.T("Enviado", "Sent"),
 })

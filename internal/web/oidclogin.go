@@ -70,7 +70,7 @@ type levelPage struct {
 	Need      i18n.Text
 	Have      i18n.Text
 	Level     i18n.Text // the account's registration level
-	Procs     []store.Procedure
+	Procs     []string  // names, in the page's language
 	WaysUp    []i18n.Text
 	StrongURL string
 }
@@ -152,7 +152,7 @@ func (o *oidcRoutes) tooLow(w http.ResponseWriter, r *http.Request, lr oidc.Logi
 	pg := levelPage{Client: lr.Client.Name, Need: label(acrLabels, lr.NeedACR), Have: label(acrLabels, sess.ACR), StrongURL: strong}
 	for _, p := range lr.Procedures {
 		if !loa.Meets(sess.ACR, p.ACR) {
-			pg.Procs = append(pg.Procs, p)
+			pg.Procs = append(pg.Procs, p.NameFor(string(LangOf(r))))
 		}
 	}
 	st := loa.Standing{HasAccount: true}
