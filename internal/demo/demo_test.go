@@ -325,7 +325,7 @@ func TestSummaryListsEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := b.String()
-		want := []string{u.Public, u.Public + "/dev/outbox", u.CertLogin + "/office", s.Passphrase, readme, Absent.ID(), Absent.Situation.In(l)}
+		want := []string{u.Public, u.Public + "/start", u.Public + "/dev/outbox", u.CertLogin + "/office", s.Passphrase, readme, Absent.ID(), Absent.Situation.In(l)}
 		for _, p := range People {
 			want = append(want, p.ID(), p.Name(), p.Situation.In(l), p.Try.In(l))
 		}
