@@ -43,6 +43,9 @@ type Config struct {
 	TrustedProxies  string
 	SignatureTrust  string // extra trust anchors for signature validation: PEM files or directories, comma-separated
 	ShutdownTimeout time.Duration
+	// ClientCacheTTL is how long a node reuses a relying party it read
+	// from the database; 0 reads it every time.
+	ClientCacheTTL time.Duration
 	// DebugListen, when set, serves Go's runtime profiles (net/http/pprof)
 	// on a loopback address, for measuring the server under load.
 	DebugListen        string
@@ -103,6 +106,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client address for rate limits")
 	fs.StringVar(&c.SignatureTrust, "signature-trust", "", "trust list for signature validation besides llavero's own CA: PEM bundles or directories of certificates, comma-separated")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
+	fs.DurationVar(&c.ClientCacheTTL, "client-cache-ttl", 2*time.Second, "how long a node reuses a relying party read from the database: a change made with 'llavero admin client' reaches every node within it (0: read every time)")
 	fs.StringVar(&c.DebugListen, "debug-listen", "", "loopback address for Go's runtime profiles (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty")
 	fs.BoolVar(&c.Outbox, "outbox", true, "keep a copy of every email, SMS and letter in the outbox (development)")
 	fs.BoolVar(&c.AllowForeignPhones, "allow-foreign-phones", true, "accept non-Spanish mobile numbers for SMS")
@@ -265,6 +269,9 @@ func (c *Config) Validate(fs *pflag.FlagSet) error {
 			return fmt.Errorf("setting --public-url: %q is not an http(s) URL", c.PublicURL)
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if has("client-cache-ttl") && (c.ClientCacheTTL < 0 || c.ClientCacheTTL > time.Minute) {
+		return fmt.Errorf("setting --client-cache-ttl: %s is not between 0 and 1m", c.ClientCacheTTL)
 	}
 	if has("debug-listen") && c.DebugListen != "" {
 		// Profiles show code paths and timings: never beyond this machine.

@@ -64,6 +64,9 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 		{args: []string{"--smtp-host", "mail", "--smtp-tls", "maybe"}, want: "setting --smtp-tls"},
 		{args: []string{"--sms-webhook-url", "http://example.org/sms", "--sms-webhook-secret-file", "f"}, want: "setting --sms-webhook-url"},
 		{args: []string{"--outbox=false"}, want: "setting --outbox"},
+		{args: []string{"--client-cache-ttl", "-1s"}, want: "setting --client-cache-ttl"},
+		{args: []string{"--client-cache-ttl", "2h"}, want: "setting --client-cache-ttl"},
+		{args: []string{"--debug-listen", "0.0.0.0:6060"}, want: "setting --debug-listen"},
 		{env: map[string]string{"LLAVERO_SMTP_PORT": "many"}, want: "LLAVERO_SMTP_PORT"},
 		{args: []string{"--database", "postgres://u:secret@/db"}, want: "setting --database"},
 	}

@@ -275,13 +275,18 @@ func newOIDC(cfg *config.Config, st store.Store, secret []byte) (*oidc.Provider,
 	var crypto [32]byte
 	copy(crypto[:], derive("oidc-crypto"))
 	u, _ := url.Parse(cfg.PublicURL)
+	cacheTTL := cfg.ClientCacheTTL
+	if cacheTTL == 0 {
+		cacheTTL = -1 // oidc's zero is its default; the setting's zero is off
+	}
 	p, err := oidc.New(oidc.Config{
-		Issuer:        cfg.PublicURL,
-		Store:         st,
-		CryptoKey:     crypto,
-		LoginURL:      web.ContinueURL,
-		PairwiseSalt:  derive("pairwise-sub"),
-		AllowInsecure: u != nil && u.Scheme == "http" && isLoopbackHost(u.Hostname()),
+		ClientCacheTTL: cacheTTL,
+		Issuer:         cfg.PublicURL,
+		Store:          st,
+		CryptoKey:      crypto,
+		LoginURL:       web.ContinueURL,
+		PairwiseSalt:   derive("pairwise-sub"),
+		AllowInsecure:  u != nil && u.Scheme == "http" && isLoopbackHost(u.Hostname()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("OpenID provider: %w", err)
