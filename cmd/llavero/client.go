@@ -27,7 +27,8 @@ func (a *app) adminClientCmd() *cobra.Command {
 		Use:   "add",
 		Short: "Register an electronic office as an OpenID Connect client; prints its ID and secret",
 		Example: `  llavero admin client add --name "Sede de Tráfico" --redirect-uri https://trafico.example.es/callback \
-    --min-acr low --procedure "points-balance:Saldo de puntos:low" --procedure "licence-exchange:Canje de permiso:substantial:signature"`,
+    --min-acr low --procedure "points-balance:Saldo de puntos:low" --procedure "licence-exchange:Canje de permiso:substantial:remote" \
+    --procedure "vat-return:Declaración del IVA:substantial:certificate"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl := store.Client{Name: strings.TrimSpace(name), MinACR: minACR, RedirectURIs: redirects, Procedures: []store.Procedure{}}
@@ -57,14 +58,11 @@ func (a *app) adminClientCmd() *cobra.Command {
 				}
 			}
 			for _, p := range procs {
-				f := strings.Split(p, ":")
-				if len(f) < 3 || len(f) > 4 || (len(f) == 4 && f[3] != "signature") {
-					return fmt.Errorf("--procedure %q: use ID:NAME:LEVEL[:signature]", p)
+				proc, err := parseProcedure(p)
+				if err != nil {
+					return err
 				}
-				if _, ok := loa.FromURI(f[2]); !ok {
-					return fmt.Errorf("--procedure %q: level %q is not low, substantial or high", p, f[2])
-				}
-				cl.Procedures = append(cl.Procedures, store.Procedure{ID: f[0], Name: f[1], ACR: f[2], Signature: len(f) == 4})
+				cl.Procedures = append(cl.Procedures, proc)
 			}
 			var idb [12]byte
 			if _, err := rand.Read(idb[:]); err != nil {
@@ -96,7 +94,7 @@ func (a *app) adminClientCmd() *cobra.Command {
 	add.Flags().StringArrayVar(&redirects, "redirect-uri", nil, "a redirect URI, matched exactly (repeat for several)")
 	add.Flags().StringVar(&minACR, "min-acr", loa.Low, "the least level of assurance: low, substantial or high")
 	add.Flags().StringVar(&methods, "methods", "", "accepted login methods: pin,password,app,certificate (default all)")
-	add.Flags().StringArrayVar(&procs, "procedure", nil, "a procedure as ID:NAME:LEVEL[:signature] (repeat for several)")
+	add.Flags().StringArrayVar(&procs, "procedure", nil, "a procedure as ID:NAME:LEVEL[:certificate|:remote], the last part if it needs a signature (repeat for several)")
 	add.Flags().BoolVar(&public, "public", false, "a public client (no secret; PKCE protects it)")
 	add.Flags().BoolVar(&asJSON, "json", false, "print the client as JSON")
 
@@ -128,4 +126,35 @@ func (a *app) adminClientCmd() *cobra.Command {
 	list.Flags().BoolVar(&listJSON, "json", false, "print the clients as JSON")
 	c.AddCommand(add, list)
 	return c
+}
+
+// parseProcedure reads --procedure ID:NAME:LEVEL[:SIGNATURE], where
+// SIGNATURE is "certificate" (the person signs with their own
+// certificate), "remote" (remote signing on llavero with an SMS code) or,
+// as before kinds existed, "signature", which means "certificate".
+func parseProcedure(spec string) (store.Procedure, error) {
+	const use = "use ID:NAME:LEVEL, or ID:NAME:LEVEL:certificate or ID:NAME:LEVEL:remote for a procedure signed with the person's certificate or by remote signing with an SMS code"
+	f := strings.Split(spec, ":")
+	if len(f) < 3 || len(f) > 4 || strings.TrimSpace(f[0]) == "" || strings.TrimSpace(f[1]) == "" {
+		return store.Procedure{}, fmt.Errorf("--procedure %q: %s", spec, use)
+	}
+	level, ok := loa.FromURI(f[2])
+	if !ok {
+		return store.Procedure{}, fmt.Errorf("--procedure %q: level %q is not low, substantial or high", spec, f[2])
+	}
+	p := store.Procedure{ID: f[0], Name: f[1], ACR: f[2]}
+	if len(f) == 4 {
+		switch f[3] {
+		case store.SignatureCertificate, "signature":
+			p.SignatureKind = store.SignatureCertificate
+		case store.SignatureRemote:
+			if loa.Rank(level) < loa.Rank(loa.Substantial) {
+				return store.Procedure{}, fmt.Errorf("--procedure %q: remote signing needs a substantial login: make the level substantial or high", spec)
+			}
+			p.SignatureKind = store.SignatureRemote
+		default:
+			return store.Procedure{}, fmt.Errorf("--procedure %q: signature %q is not certificate or remote; %s", spec, f[3], use)
+		}
+	}
+	return p.Normalized(), nil
 }

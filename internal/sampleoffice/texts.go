@@ -6,6 +6,7 @@ import (
 
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp/loa"
+	"github.com/llavero/llavero/internal/store"
 )
 
 // Name is the traffic office's name, as llavero's login pages show it to
@@ -14,10 +15,14 @@ const Name = "Sede electrónica de Tráfico (ejemplo)"
 
 // Procedure is one thing a person can do at the office.
 type Procedure struct {
-	ID        string
-	Name      i18n.Text
-	ACR       string // loa.Low, loa.Substantial or loa.High
-	Signature bool
+	ID   string
+	Name i18n.Text
+	ACR  string // loa.Low, loa.Substantial or loa.High
+	// Signature is the signature the procedure needs, as llavero's
+	// catalogue names it: "" none, store.SignatureCertificate (the
+	// person's own certificate) or store.SignatureRemote (remote signing
+	// on llavero with an SMS code).
+	Signature string
 	// outcome is the made-up answer shown once the person is in, from
 	// their identifier at the office; nil for the traffic procedures,
 	// whose pages have their own shapes.
@@ -45,7 +50,7 @@ var Procedures = []Procedure{
 	{ID: "points-balance", Name: i18n.T("Consultar el saldo de puntos", "Check your points balance"), ACR: loa.Low},
 	{ID: "fine-payment", Name: i18n.T("Pagar una multa", "Pay a fine"), ACR: loa.Low},
 	{ID: "licence-exchange", Name: i18n.T("Canjear un permiso de conducir extranjero", "Exchange a foreign driving licence"),
-		ACR: loa.Substantial, Signature: true},
+		ACR: loa.Substantial, Signature: store.SignatureRemote},
 }
 
 // The catalogue of sample offices, with DOMAIN.md's procedures and levels.
@@ -58,7 +63,7 @@ var (
 			{ID: "tax-return", Name: i18n.T("Presentar la declaración de la renta", "File your income tax return"), ACR: loa.Substantial,
 				outcome: taxReturn},
 			{ID: "vat-return", Name: i18n.T("Presentar la declaración trimestral del IVA", "File the quarterly VAT return"),
-				ACR: loa.Substantial, Signature: true, outcome: vatReturn},
+				ACR: loa.Substantial, Signature: store.SignatureCertificate, outcome: vatReturn},
 		}}
 	SocialSecurity = Kind{ID: "social-security", Name: i18n.T("Sede electrónica de la Seguridad Social (ejemplo)", "Social security electronic office (sample)"),
 		Cookie: "seguridad_social", Port: 9092, Procedures: []Procedure{
@@ -120,8 +125,8 @@ func (k Kind) RegisterCommand(publicURL string) string {
 	b.WriteString(" --min-acr " + k.MinACR())
 	for _, p := range k.Procedures {
 		spec := p.ID + ":" + p.Name.ES + ":" + p.ACR
-		if p.Signature {
-			spec += ":signature"
+		if p.Signature != "" {
+			spec += ":" + p.Signature
 		}
 		b.WriteString(" --procedure " + shellQuote(spec))
 	}
@@ -227,31 +232,33 @@ var providerErrors = map[string]i18n.Text{
 // texts are the words of the pages, looked up by key from the templates
 // as {{.T.key}}.
 var texts = map[string]i18n.Text{
-	"tagline":      i18n.T("Una sede de ejemplo que usa llavero para identificarle", "A sample office that uses llavero to identify you"),
-	"switch":       i18n.T("English", "Español"),
-	"skip":         i18n.T("Ir al contenido", "Skip to content"),
-	"sample":       i18n.T("Esto es un ejemplo: no es una sede real y todos los datos son inventados.", "This is a sample: not a real office, and every piece of data is made up."),
-	"footer":       i18n.T("Sede de ejemplo de llavero. Sus sesiones se guardan en memoria y se pierden al reiniciarla.", "A llavero sample office. Its sessions live in memory and are lost when it restarts."),
-	"home_title":   i18n.T("Trámites", "Procedures"),
-	"home_lead":    i18n.T("Elija un trámite. Le pediremos que se identifique con llavero al nivel que el trámite necesita.", "Choose a procedure. We will ask you to log in with llavero at the level the procedure needs."),
-	"home_level":   i18n.T("Nivel de acceso", "Level of sign-in"),
-	"home_sign":    i18n.T("Necesita además su firma, que hará con llavero sin instalar nada.", "Also needs your signature, which you make with llavero without installing anything."),
-	"home_start":   i18n.T("Empezar", "Start"),
-	"home_bye":     i18n.T("Ha salido de la sede y de llavero.", "You have logged out of the office and of llavero."),
-	"who_title":    i18n.T("Quién ha entrado", "Who is logged in"),
-	"who_name":     i18n.T("Nombre", "Name"),
-	"who_id":       i18n.T("Identificador (llavero_id)", "Identifier (llavero_id)"),
-	"who_sub":      i18n.T("Su identificador en esta sede (sub, distinto en cada sede)", "Your identifier at this office (sub, different at each office)"),
-	"who_acr":      i18n.T("Nivel alcanzado (acr)", "Level reached (acr)"),
-	"who_amr":      i18n.T("Cómo se identificó (amr)", "How you logged in (amr)"),
-	"who_time":     i18n.T("Hora de identificación (auth_time)", "Time of login (auth_time)"),
-	"who_logout":   i18n.T("Salir", "Log out"),
-	"result_data":  i18n.T("Datos de ejemplo, inventados a partir de su identificador en esta sede.", "Sample data, made up from your identifier at this office."),
-	"result_back":  i18n.T("Volver a los trámites", "Back to the procedures"),
-	"points_title": i18n.T("Saldo de puntos", "Points balance"),
-	"points_unit":  i18n.T("puntos", "points"),
-	"fines_none":   i18n.T("No tiene multas pendientes de pago.", "You have no fines pending."),
-	"exchange_ok":  i18n.T("Su identidad está comprobada al nivel sustancial, el que pide este trámite.", "Your identity is checked at the substantial level, which this procedure needs."),
+	"tagline":    i18n.T("Una sede de ejemplo que usa llavero para identificarle", "A sample office that uses llavero to identify you"),
+	"switch":     i18n.T("English", "Español"),
+	"skip":       i18n.T("Ir al contenido", "Skip to content"),
+	"sample":     i18n.T("Esto es un ejemplo: no es una sede real y todos los datos son inventados.", "This is a sample: not a real office, and every piece of data is made up."),
+	"footer":     i18n.T("Sede de ejemplo de llavero. Sus sesiones se guardan en memoria y se pierden al reiniciarla.", "A llavero sample office. Its sessions live in memory and are lost when it restarts."),
+	"home_title": i18n.T("Trámites", "Procedures"),
+	"home_lead":  i18n.T("Elija un trámite. Le pediremos que se identifique con llavero al nivel que el trámite necesita.", "Choose a procedure. We will ask you to log in with llavero at the level the procedure needs."),
+	"home_level": i18n.T("Nivel de acceso", "Level of sign-in"),
+	"home_sign_remote": i18n.T("Necesita además su firma, que hará con llavero sin instalar nada: le enviará un código por SMS.",
+		"Also needs your signature, which you make with llavero without installing anything: it sends you a code by SMS."),
+	"home_sign_certificate": i18n.T("Necesita además su firma con su propio certificado.", "Also needs your signature with your own certificate."),
+	"home_start":            i18n.T("Empezar", "Start"),
+	"home_bye":              i18n.T("Ha salido de la sede y de llavero.", "You have logged out of the office and of llavero."),
+	"who_title":             i18n.T("Quién ha entrado", "Who is logged in"),
+	"who_name":              i18n.T("Nombre", "Name"),
+	"who_id":                i18n.T("Identificador (llavero_id)", "Identifier (llavero_id)"),
+	"who_sub":               i18n.T("Su identificador en esta sede (sub, distinto en cada sede)", "Your identifier at this office (sub, different at each office)"),
+	"who_acr":               i18n.T("Nivel alcanzado (acr)", "Level reached (acr)"),
+	"who_amr":               i18n.T("Cómo se identificó (amr)", "How you logged in (amr)"),
+	"who_time":              i18n.T("Hora de identificación (auth_time)", "Time of login (auth_time)"),
+	"who_logout":            i18n.T("Salir", "Log out"),
+	"result_data":           i18n.T("Datos de ejemplo, inventados a partir de su identificador en esta sede.", "Sample data, made up from your identifier at this office."),
+	"result_back":           i18n.T("Volver a los trámites", "Back to the procedures"),
+	"points_title":          i18n.T("Saldo de puntos", "Points balance"),
+	"points_unit":           i18n.T("puntos", "points"),
+	"fines_none":            i18n.T("No tiene multas pendientes de pago.", "You have no fines pending."),
+	"exchange_ok":           i18n.T("Su identidad está comprobada al nivel sustancial, el que pide este trámite.", "Your identity is checked at the substantial level, which this procedure needs."),
 	"exchange_sign": i18n.T("Para presentar la solicitud hace falta su firma. llavero le mostrará qué firma y le enviará un código por SMS para confirmarlo.",
 		"Submitting the application needs your signature. llavero will show you what you sign and send you a code by SMS to confirm it."),
 	"sign_stop": i18n.T("Presentarlo necesita además su firma con certificado. Este ejemplo se detiene aquí: no se ha presentado nada.",
