@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llavero/llavero/internal/client"
+	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/identity"
 	"github.com/llavero/llavero/internal/keystore"
@@ -27,7 +28,7 @@ func defaultServer() string {
 	if v := os.Getenv("LLAVERO_SERVER"); v != "" {
 		return v
 	}
-	return "http://127.0.0.1:8080"
+	return config.DefaultServer
 }
 
 // citizenFlags are shared by the commands that talk to a server.

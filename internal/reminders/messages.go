@@ -7,6 +7,7 @@ import (
 
 	"time"
 
+	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/store"
 )
@@ -25,13 +26,13 @@ func certText(serial string, notAfter time.Time, left int, url string) (i18n.Tex
 	body := i18n.Tf(
 		"Tu certificado (número de serie %s) caduca el %s, dentro de %d día(s).\n\n"+
 			"Siguiente paso: renuévalo ahora, en línea, en el ordenador donde lo tienes:\n"+
-			"  llavero cert renew --p12 certificado.p12 --out certificado-nuevo.p12\n\n"+
+			"  llavero cert renew%s --p12 certificado.p12 --out certificado-nuevo.p12\n\n"+
 			"Mientras siga en vigor, renovarlo no necesita ir a ninguna oficina. Si caduca antes, tendrás que pedir uno nuevo y volver a pasar por una oficina de registro con tu documento de identidad.\n%s",
 		"Your certificate (serial number %s) expires on %s, in %d day(s).\n\n"+
 			"Next step: renew it now, online, on the computer where you have it:\n"+
-			"  llavero cert renew --p12 certificate.p12 --out certificate-new.p12\n\n"+
+			"  llavero cert renew%s --p12 certificate.p12 --out certificate-new.p12\n\n"+
 			"While it is valid, renewing it needs no office visit. If it expires first, you will have to apply for a new one and visit a registration office again with your identity document.\n%s",
-		serial, dateOf(notAfter), left, "%s")
+		serial, dateOf(notAfter), left, config.ServerFlag(url), "%s")
 	return subject, fillHole(body, seeAccount(url))
 }
 

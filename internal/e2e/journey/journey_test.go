@@ -200,7 +200,8 @@ func TestNewcomersJourney(t *testing.T) {
 			"Next step: go to a registration office",
 			"Bring your original, valid TIE",
 			centro,
-			"llavero cert download --id " + nadia + " --surname " + nadiaSurname + " --code " + app.Code,
+			// The platform is not at the CLI's default: the command says where.
+			"llavero cert download --server " + e.Issuer + " --id " + nadia + " --surname " + nadiaSurname + " --code " + app.Code,
 		} {
 			if !strings.Contains(mail.Body, w) {
 				t.Errorf("the email does not say %q:\n%s", w, mail.Body)
@@ -227,10 +228,10 @@ func TestNewcomersJourney(t *testing.T) {
 			t.Fatalf("the approval: status %d\n%s", st, ana.PageText())
 		}
 		mustSay(t, ana, "Certificate issued", "What to tell the person",
-			"llavero cert download --id "+nadia+" --surname "+nadiaSurname+" --code YOUR-CODE")
+			"llavero cert download --server "+e.Issuer+" --id "+nadia+" --surname "+nadiaSurname+" --code YOUR-CODE")
 		mail := lastMessage(t, e, nadiaEmail, store.KindEmail)
 		if mail.Subject != "Your certificate is ready to download" ||
-			!strings.Contains(mail.Body, "llavero cert download --id "+nadia+" --surname "+nadiaSurname+" --code YOUR-CODE") {
+			!strings.Contains(mail.Body, "llavero cert download --server "+e.Issuer+" --id "+nadia+" --surname "+nadiaSurname+" --code YOUR-CODE") {
 			t.Errorf("the email after the check: %q\n%s", mail.Subject, mail.Body)
 		}
 	})
