@@ -290,7 +290,8 @@ func TestNewcomersJourney(t *testing.T) {
 		if st := p.Submit(`form[action="/account/register"] button[type=submit]`); st != http.StatusOK {
 			t.Fatalf("registering: status %d\n%s", st, p.PageText())
 		}
-		mustSay(t, p, "You now have a llavero account", "Your registration level is advanced.", "PINs will go to the mobile")
+		mustSay(t, p, "You now have a llavero account", "Your registration level is advanced.", "PINs will go to the mobile",
+			"Log in with that same certificate", "Log in with my certificate")
 		acc, err := e.Store.GetAccount(ctx, nadia)
 		if err != nil || acc.Level != store.LevelAdvanced || acc.RegisteredVia != store.ViaCertificate || acc.Mobile != nadiaMobile {
 			t.Fatalf("the account: %+v, %v", acc, err)
