@@ -75,7 +75,7 @@ func TestLevelPageSaysHowProceduresAreSigned(t *testing.T) {
 			}{
 				{"Canje de permiso", signText(store.SignatureRemote)},
 				{"IVA trimestral", signText(store.SignatureCertificate)},
-				{"Vida laboral", i18n.Text{}},
+				{"Vida laboral", signText("")},
 			} {
 				want := "<li>" + tc.name + " (" + word + " " + level + ")"
 				if tc.sign.EN != "" {

@@ -359,8 +359,8 @@ func accountStep(a answers, offices []store.Office, opt planOptions) planStep {
 }
 
 // signText is how a plan says a procedure is signed, by its kind
-// (store.Signature*); empty for none.
-func signText(kind string) i18n.Text {
+// (store.Signature*); the zero Text for none.
+func signText(kind string) (none i18n.Text) {
 	switch kind {
 	case store.SignatureRemote:
 		return i18n.T("Además, lo firmas en llavero, sin instalar nada, con un código que te enviamos al móvil por SMS.",
@@ -369,7 +369,7 @@ func signText(kind string) i18n.Text {
 		return i18n.T("Además, lo firmas con tu propio certificado, en el ordenador donde lo tienes.",
 			"You also sign it with your own certificate, on the computer that holds it.")
 	}
-	return i18n.Text{}
+	return none
 }
 
 func proceduresStep(a answers, procs []catalogueProc, opt planOptions) planStep {

@@ -140,10 +140,16 @@ func TestNewcomersJourney(t *testing.T) {
 			t.Errorf("the account step does not say what the certificate gives:\n%s", account)
 		}
 		procs := p.Text("#step-procedures")
-		for _, w := range []string{"Canjear un permiso de conducir extranjero", sampleoffice.Name, "substantial"} {
+		// The licence exchange is signed by remote signing with an SMS code,
+		// not with the certificate.
+		for _, w := range []string{"Canjear un permiso de conducir extranjero", sampleoffice.Name, "substantial",
+			"You also sign it on llavero, without installing anything, with a code we send to your mobile by SMS."} {
 			if !strings.Contains(procs, w) {
 				t.Errorf("the procedures step does not say %q:\n%s", w, procs)
 			}
+		}
+		if strings.Contains(procs, "sign with your certificate") || strings.Contains(procs, "sign it with your own certificate") {
+			t.Errorf("the plan says the licence exchange is signed with the certificate:\n%s", procs)
 		}
 		if !p.Has("#risk-request-passport-not-nie") {
 			t.Error("the plan does not warn a NIE holder against typing the passport number")
