@@ -240,13 +240,13 @@ func TestCatalogue(t *testing.T) {
 // languages.
 func TestSignatureKinds(t *testing.T) {
 	for _, tc := range []struct {
-		office      Kind
-		proc, kind  string
-		home        i18n.Text
-		otherOffice string // the other kind's text, which must not appear
+		office     Kind
+		proc, kind string
+		home       i18n.Text
+		other      string // the other kind's text key, which must not appear
 	}{
-		{Traffic, "licence-exchange", "remote", texts["home_sign_remote"], "home_sign_certificate"},
-		{Tax, "vat-return", "certificate", texts["home_sign_certificate"], "home_sign_remote"},
+		{Traffic, "licence-exchange", "remote", texts["home_sign"], "home_cert"},
+		{Tax, "vat-return", "certificate", texts["home_cert"], "home_sign"},
 	} {
 		p, ok := tc.office.procedure(tc.proc)
 		if !ok || p.Signature != tc.kind {
@@ -266,7 +266,7 @@ func TestSignatureKinds(t *testing.T) {
 				r.Header.Set("Accept-Language", string(lang))
 				o.home(w, r)
 				body := html.UnescapeString(w.Body.String())
-				if !strings.Contains(body, tc.home.In(lang)) || strings.Contains(body, texts[tc.otherOffice].In(lang)) {
+				if !strings.Contains(body, tc.home.In(lang)) || strings.Contains(body, texts[tc.other].In(lang)) {
 					t.Errorf("home page does not say %q (alone):\n%s", tc.home.In(lang), body)
 				}
 			})
