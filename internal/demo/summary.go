@@ -34,23 +34,23 @@ var levels = map[string]i18n.Text{
 
 // The summary's words.
 var (
-	sumTitle      = i18n.T("llavero (DEMOSTRACIÓN: personas y oficinas ficticias) está en marcha", "llavero (DEMONSTRATION: fictional people and offices) is running")
-	sumOpen       = i18n.T("Abra", "Open")
-	sumCertLogin  = i18n.T("acceso con certificado (cuenta con su certificado)", "certificate login (account with your certificate)")
-	sumConsole    = i18n.T("consola de la oficina (con un .p12 de operador)", "office console (with an operator .p12)")
-	sumRoot       = i18n.T("raíz de la CA de desarrollo (impórtela en el navegador para el acceso con certificado)", "the development CA's root (import it into the browser for certificate login)")
-	sumOutbox     = i18n.T("bandeja de salida: correos, SMS y cartas con sus códigos", "outbox: emails, SMS and letters with their codes")
-	sumData       = i18n.T("datos", "data")
-	sumOffices    = i18n.T("Sedes electrónicas de ejemplo (inician sesión con llavero)", "Sample electronic offices (they log in through llavero)")
-	sumSignRemote = i18n.T("y firma con código por SMS", "and a signature with an SMS code")
-	sumSignCert   = i18n.T("y firma con certificado", "and a certificate signature")
-	sumPeople     = i18n.T("Personas de ejemplo (registro ficticio)", "Sample people (fictional registry)")
-	sumTry        = i18n.T("pruebe", "try")
-	sumDesks      = i18n.T("Oficinas de registro y sus operadores", "Registration offices and their operators")
-	sumHandles    = i18n.T("atiende", "handles")
-	sumOperator   = i18n.T("operador/a", "operator")
-	sumPass       = i18n.T("contraseña de los .p12 de operador", "passphrase of the operator .p12 files")
-	sumOrder      = i18n.T("Orden: 1) certificado («llavero cert request»; la oficina comprueba el documento en su consola; «llavero cert download»), 2) cuenta con el certificado, 3) entrar en la sede de Tráfico, 4) firmar. Guía: docs/demo.md",
+	sumTitle     = i18n.T("llavero (DEMOSTRACIÓN: personas y oficinas ficticias) está en marcha", "llavero (DEMONSTRATION: fictional people and offices) is running")
+	sumOpen      = i18n.T("Abra", "Open")
+	sumCertLogin = i18n.T("acceso con certificado (cuenta con su certificado)", "certificate login (account with your certificate)")
+	sumConsole   = i18n.T("consola de la oficina (con un .p12 de operador)", "office console (with an operator .p12)")
+	sumRoot      = i18n.T("raíz de la CA de desarrollo (impórtela en el navegador para el acceso con certificado)", "the development CA's root (import it into the browser for certificate login)")
+	sumOutbox    = i18n.T("bandeja de salida: correos, SMS y cartas con sus códigos", "outbox: emails, SMS and letters with their codes")
+	sumData      = i18n.T("datos", "data")
+	sumOffices   = i18n.T("Sedes electrónicas de ejemplo (inician sesión con llavero)", "Sample electronic offices (they log in through llavero)")
+	sumSign      = i18n.T("y firma con código por SMS", "and a signature with an SMS code")
+	sumCert      = i18n.T("y firma con certificado", "and a certificate signature")
+	sumPeople    = i18n.T("Personas de ejemplo (registro ficticio)", "Sample people (fictional registry)")
+	sumTry       = i18n.T("pruebe", "try")
+	sumDesks     = i18n.T("Oficinas de registro y sus operadores", "Registration offices and their operators")
+	sumHandles   = i18n.T("atiende", "handles")
+	sumOperator  = i18n.T("operador/a", "operator")
+	sumPass      = i18n.T("contraseña de los .p12 de operador", "passphrase of the operator .p12 files")
+	sumOrder     = i18n.T("Orden: 1) certificado («llavero cert request»; la oficina comprueba el documento en su consola; «llavero cert download»), 2) cuenta con el certificado, 3) entrar en la sede de Tráfico, 4) firmar. Guía: docs/demo.md",
 		"Order: 1) certificate (\"llavero cert request\"; the office checks the document in its console; \"llavero cert download\"), 2) account with the certificate, 3) log in at the Traffic office, 4) sign. Guide: docs/demo.md")
 	sumReadme = i18n.T("este resumen, en los dos idiomas, también está en", "this summary, in both languages, is also in")
 	sumAgain  = i18n.T("Volver a arrancar con --demo reutiliza todo; borre el directorio de datos para empezar de cero. Pare con Ctrl-C.",
@@ -77,9 +77,9 @@ func (s *Setup) WriteSummary(w io.Writer, lang i18n.Lang, u URLs) error {
 			extra := ""
 			switch p.Signature {
 			case store.SignatureRemote:
-				extra = " " + in(sumSignRemote)
+				extra = " " + in(sumSign)
 			case store.SignatureCertificate:
-				extra = " " + in(sumSignCert)
+				extra = " " + in(sumCert)
 			}
 			fmt.Fprintf(&b, "      - %s (%s%s)\n", p.Name.In(lang), in(levels[p.ACR]), extra)
 		}
