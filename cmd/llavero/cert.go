@@ -85,10 +85,12 @@ func (a *app) certCmd() *cobra.Command {
   1. llavero cert request   makes your key on this computer and applies
   2. (go to a registration office with your document and the code)
   3. llavero cert download  fetches the certificate and writes your backup .p12
+  4. llavero cert backup    checks a copy of the .p12 kept elsewhere (a USB
+                            stick) and tells the platform you have one
 
 Do steps 1 and 3 on the same computer: the key never leaves it.`,
 	}
-	c.AddCommand(a.certRequestCmd(), a.certDownloadCmd(), a.certStatusCmd(), a.certRenewCmd(), a.certRevokeCmd(), a.certCancelCmd())
+	c.AddCommand(a.certRequestCmd(), a.certDownloadCmd(), a.certBackupCmd(), a.certStatusCmd(), a.certRenewCmd(), a.certRevokeCmd(), a.certCancelCmd())
 	return c
 }
 
@@ -269,6 +271,7 @@ func (a *app) certDownloadCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, msg(lang, "Certificado guardado en %s\n  %s\n  válido hasta %s\n\n", "Certificate saved in %s\n  %s\n  valid until %s\n\n"),
 				abs, leaf.Subject.CommonName, leaf.NotAfter.Local().Format("2006-01-02"))
 			fmt.Fprintln(a.stdout, keystore.ImportHelp(lang, abs))
+			fmt.Fprintln(a.stdout, backupStep(lang, f.server, abs))
 			return nil
 		},
 	}
@@ -280,6 +283,140 @@ func (a *app) certDownloadCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&legacy, "legacy-p12", false, "use old encryption (3DES) for importers that cannot read AES; weaker")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// backupStep is the last thing download and renew print: keep a copy
+// elsewhere, and confirm it so the platform stops reminding. The commands
+// it shows name server (config.ServerFlag), so that they work as copied.
+func backupStep(lang i18n.Lang, server, p12 string) string {
+	sf := config.ServerFlag(server)
+	return fmt.Sprintf(msg(lang,
+		"Último paso: guarda una copia de %s fuera de este ordenador (una memoria USB, un disco externo) y su contraseña aparte. "+
+			"Si pierdes el ordenador sin copia, tendrás que pedir un certificado nuevo y volver a una oficina.\n"+
+			"Cuando la tengas, compruébala:\n  llavero cert backup%s --p12 %s --copy-to /ruta/de/la/memoria-usb\n"+
+			"(o, si ya la copiaste: llavero cert backup%s --p12 /ruta/de/la/copia.p12). Si no la confirmas, te lo recordaremos por correo.",
+		"Last step: keep a copy of %s away from this computer (a USB stick, an external disk) and its passphrase apart from it. "+
+			"If you lose the computer without a copy, you will have to apply for a new certificate and visit an office again.\n"+
+			"When you have it, check it:\n  llavero cert backup%s --p12 %s --copy-to /path/to/the/usb-stick\n"+
+			"(or, if you already copied it: llavero cert backup%s --p12 /path/to/the/copy.p12). If you do not confirm it, we will remind you by email."),
+		p12, sf, p12, sf)
+}
+
+func (a *app) certBackupCmd() *cobra.Command {
+	var f citizenFlags
+	var p12, copyTo string
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "Check a copy of your .p12 kept elsewhere and tell the platform you have a backup",
+		Long: `Check a backup of your certificate and record it on the platform.
+
+The copy is read back and opened with its passphrase, and its key signs a
+fresh challenge from the server: the platform learns only that a working
+copy of this certificate's key exists, never the key. Until you confirm
+one, the platform reminds you by email a few days after the download.
+
+With --copy-to, the .p12 is first copied into that folder (a USB stick, an
+external disk) and the copy is what gets checked.`,
+		Example: `  llavero cert backup --p12 certificate.p12 --copy-to /media/usb
+  llavero cert backup --p12 /media/usb/certificate.p12`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			lang := a.lang()
+			path := p12
+			if copyTo != "" {
+				dst, err := copyP12(lang, p12, copyTo)
+				if err != nil {
+					return err
+				}
+				path = dst
+			}
+			cl, err := a.client(f.server)
+			if err != nil {
+				return err
+			}
+			tc, leaf, err := a.loadP12(path, f.p12PassFile)
+			if err != nil {
+				return err
+			}
+			signer, ok := tc.PrivateKey.(crypto.Signer)
+			if !ok {
+				return errors.New(msg(lang, "la clave del .p12 no puede firmar", "the .p12's key cannot sign"))
+			}
+			ch, err := cl.Challenge(ctx)
+			if err != nil {
+				return err
+			}
+			raw, err := decodeChallenge(ch)
+			if err != nil {
+				return err
+			}
+			sig, err := keystore.SignBackupChallenge(signer, raw)
+			if err != nil {
+				return err
+			}
+			b, err := cl.ConfirmBackup(ctx, client.BackupRequest{Serial: leaf.SerialNumber.Text(16), Challenge: ch, Signature: sig})
+			if err != nil {
+				return err
+			}
+			abs, _ := filepath.Abs(path)
+			if f.asJSON {
+				return writeJSON(a.stdout, map[string]any{"p12": abs, "serial": b.Serial, "backup_confirmed_at": b.BackupConfirmedAt})
+			}
+			fmt.Fprintf(a.stdout, msg(lang,
+				"Copia comprobada: %s se abre con su contraseña y contiene la clave de tu certificado (número de serie %s).\n"+
+					"Queda anotado: no te enviaremos más avisos de copia de seguridad para este certificado.\n"+
+					"Guarda la contraseña aparte de la copia; quien tenga las dos puede firmar en tu nombre.\n",
+				"Copy checked: %s opens with its passphrase and holds your certificate's key (serial number %s).\n"+
+					"Recorded: we will send no more backup reminders for this certificate.\n"+
+					"Keep the passphrase apart from the copy; whoever has both can sign in your name.\n"),
+				abs, b.Serial)
+			return nil
+		},
+	}
+	f.addServer(cmd)
+	cmd.Flags().StringVar(&p12, "p12", "", "the .p12 to check (with --copy-to: the one to copy)")
+	cmd.Flags().StringVar(&copyTo, "copy-to", "", "folder to copy the .p12 into first (a USB stick, an external disk)")
+	cmd.Flags().StringVar(&f.p12PassFile, "p12-passphrase-file", "", "file holding the .p12's passphrase (default: ask on the terminal)")
+	_ = cmd.MarkFlagRequired("p12")
+	return cmd
+}
+
+// copyP12 copies src into the folder dir, never over an existing file, and
+// flushes it to the device (a USB stick pulled out at once keeps it).
+func copyP12(lang i18n.Lang, src, dir string) (string, error) {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf(msg(lang, "%s no es una carpeta: indica con --copy-to la carpeta de la memoria USB o del disco", "%s is not a folder: give --copy-to the folder of the USB stick or disk"), dir)
+	}
+	dst := filepath.Join(dir, filepath.Base(src))
+	if same, _ := filepath.Abs(dst); same == mustAbs(src) {
+		return "", errors.New(msg(lang, "la copia debe ir a otra carpeta, fuera de este ordenador", "the copy must go to another folder, away from this computer"))
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf(msg(lang, "%s ya existe: compruébalo con «llavero cert backup --p12 %s»", "%s already exists: check it with \"llavero cert backup --p12 %s\""), dst, dst)
+		}
+		return "", err
+	}
+	if _, err := out.Write(data); err != nil {
+		out.Close()
+		return "", err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return "", err
+	}
+	return dst, out.Close()
+}
+
+func mustAbs(p string) string {
+	a, _ := filepath.Abs(p)
+	return a
 }
 
 func decodeChallenge(ch string) ([]byte, error) {
@@ -448,6 +585,7 @@ func (a *app) certRenewCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, msg(lang, "Certificado renovado, válido hasta %s, guardado en %s\n\n", "Certificate renewed, valid until %s, saved in %s\n\n"), leaf.NotAfter.Local().Format("2006-01-02"), abs)
 			fmt.Fprintln(a.stdout, keystore.ImportHelp(lang, abs))
+			fmt.Fprintln(a.stdout, backupStep(lang, f.server, abs))
 			return nil
 		},
 	}

@@ -2,8 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/llavero/llavero/internal/config"
+	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/store"
 )
 
 // TestClientAddProcedureSignatureKinds registers procedures with each
@@ -24,7 +29,7 @@ func TestClientAddProcedureSignatureKinds(t *testing.T) {
 		{spec: "old:Trámite antiguo:substantial:signature", signature: true, kind: "certificate"},
 		{spec: "fine:Multa:low:remote", refusal: "remote signing needs a substantial login"},
 		{spec: "x:Algo:substantial:sms", refusal: `signature "sms" is not certificate or remote`},
-		{spec: "x:Algo:substantial:remote:more", refusal: "ID:NAME:LEVEL:remote"},
+		{spec: "x:Algo:substantial:remote:more", refusal: "ID:NAME[|ENGLISH NAME]:LEVEL:remote"},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
 			stdout, stderr, code := run(t, "admin", "client", "add", "--name", "Sede "+tc.spec, "--redirect-uri", "https://sede.example.es/cb",
@@ -65,5 +70,86 @@ func TestClientAddProcedureSignatureKinds(t *testing.T) {
 			}
 			t.Errorf("client %s not listed", added.ID)
 		})
+	}
+}
+
+func TestParseProcedure(t *testing.T) {
+	for _, tc := range []struct {
+		spec string
+		want store.Procedure
+		err  string
+	}{
+		{"points-balance:Saldo de puntos:low", store.Procedure{ID: "points-balance", Name: "Saldo de puntos", ACR: "low"}, ""},
+		{"points-balance:Saldo de puntos|Points balance:low", store.Procedure{ID: "points-balance", Name: "Saldo de puntos", NameEN: "Points balance", ACR: "low"}, ""},
+		{"lx: Canje de permiso | Licence exchange :substantial:signature",
+			store.Procedure{ID: "lx", Name: "Canje de permiso", NameEN: "Licence exchange", ACR: "substantial", Signature: true, SignatureKind: store.SignatureCertificate}, ""},
+		{"lx:Canje de permiso|Licence exchange:substantial:remote",
+			store.Procedure{ID: "lx", Name: "Canje de permiso", NameEN: "Licence exchange", ACR: "substantial", Signature: true, SignatureKind: store.SignatureRemote}, ""},
+		{"vat:IVA|VAT return:high:certificate",
+			store.Procedure{ID: "vat", Name: "IVA", NameEN: "VAT return", ACR: "high", Signature: true, SignatureKind: store.SignatureCertificate}, ""},
+		{"lx:Canje|Exchange:low:remote", store.Procedure{}, "remote signing needs a substantial login"},
+		{"lx:Canje|:substantial:remote", store.Procedure{}, "one English name"},
+		{"lx:Canje|:low", store.Procedure{}, "one English name"},
+		{"lx:Canje|Exchange|Tausch:low", store.Procedure{}, "one English name"},
+		{"lx:|Exchange:low", store.Procedure{}, "Spanish name are required"},
+		{"lx:Canje:medium", store.Procedure{}, "not low, substantial or high"},
+		{"lx:Canje", store.Procedure{}, "use ID:NAME[|ENGLISH NAME]:LEVEL"},
+		{"lx:Canje:low:firma", store.Procedure{}, "use ID:NAME[|ENGLISH NAME]:LEVEL"},
+	} {
+		got, err := parseProcedure(tc.spec)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: err = %v, want one saying %q", tc.spec, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q = %+v, %v; want %+v", tc.spec, got, err, tc.want)
+		}
+	}
+}
+
+// TestClientAddStoresEnglishNames: the names given to "admin client add"
+// are what the store keeps.
+func TestClientAddStoresEnglishNames(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("LLAVERO_DATA", data)
+	var cl map[string]any
+	mustJSON(t, &cl, "admin", "client", "add", "--name", "Sede de Tráfico", "--redirect-uri", "https://trafico.example.es/cb",
+		"--procedure", "points-balance:Saldo de puntos|Points balance:low", "--procedure", "fine:Pagar una multa:low", "--json")
+	var list []map[string]any
+	mustJSON(t, &list, "admin", "client", "list", "--json")
+	if len(list) != 1 {
+		t.Fatalf("clients %v", list)
+	}
+	procs := list[0]["procedures"].([]any)
+	first, second := procs[0].(map[string]any), procs[1].(map[string]any)
+	if first["Name"] != "Saldo de puntos" || first["NameEN"] != "Points balance" || second["NameEN"] != "" {
+		t.Errorf("procedures %v", procs)
+	}
+}
+
+// TestBackupStep: the last words of download and renew name the file, the
+// command that checks a copy (with --server when not the default) and why,
+// in both languages.
+func TestBackupStep(t *testing.T) {
+	for _, tc := range []struct {
+		lang i18n.Lang
+		want []string
+	}{
+		{i18n.EN, []string{"/home/ana/certificate.p12", "llavero cert backup --p12 /home/ana/certificate.p12 --copy-to", "USB stick", "visit an office", "remind you by email"}},
+		{i18n.ES, []string{"/home/ana/certificate.p12", "llavero cert backup --p12 /home/ana/certificate.p12 --copy-to", "memoria USB", "volver a una oficina", "te lo recordaremos por correo"}},
+	} {
+		got := backupStep(tc.lang, config.DefaultServer, "/home/ana/certificate.p12")
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: lacks %q:\n%s", tc.lang, w, got)
+			}
+		}
+		// Another server is named in both commands, so they work as copied.
+		got = backupStep(tc.lang, "https://id.example.es", "/home/ana/certificate.p12")
+		if n := strings.Count(got, "llavero cert backup --server https://id.example.es --p12 "); n != 2 {
+			t.Errorf("%s: %d commands name the server, want 2:\n%s", tc.lang, n, got)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -157,6 +158,7 @@ func certificateFlow(t *testing.T, database string) {
 	ossl := openSSLChecks(t, srv, data, p12, pw)
 	ossl.verify()
 	ossl.ocsp("good")
+	backupThroughCLI(t, cfg, srv, data, p12, opP12, pw, dl["serial"].(string))
 
 	var st map[string]any
 	mustJSON(t, &st, "cert", "status", "--server", srv, "--p12", p12, "--p12-passphrase-file", pw, "--json")
@@ -175,6 +177,95 @@ func certificateFlow(t *testing.T, database string) {
 		t.Fatalf("a revoked certificate still signs in: %s", errs)
 	}
 	mustRun(t, "admin", "audit", "verify")
+}
+
+// backupThroughCLI: "cert backup --copy-to" copies the .p12 to another
+// folder (the USB stick), proves with the copy's key that it works, and the
+// server records it for that certificate with an audit event; another
+// certificate's .p12, or a copy opened with the wrong passphrase, confirms
+// nothing.
+func backupThroughCLI(t *testing.T, cfg *config.Config, srv, data, p12, opP12, pw, serial string) {
+	t.Helper()
+	usb := filepath.Join(t.TempDir(), "USB STICK")
+	if err := os.Mkdir(usb, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	st, err := server.OpenStore(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	confirmed := func() time.Time {
+		c, err := st.GetCertificate(context.Background(), serial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.BackupConfirmedAt
+	}
+
+	wrong := filepath.Join(data, "wrong-pw")
+	if err := os.WriteFile(wrong, []byte("not the passphrase\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"an operator's .p12", []string{"--p12", opP12, "--p12-passphrase-file", pw}, "not issued by this platform"},
+		{"the wrong passphrase", []string{"--p12", p12, "--p12-passphrase-file", wrong}, "passphrase"},
+		{"a folder that does not exist", []string{"--p12", p12, "--p12-passphrase-file", pw, "--copy-to", filepath.Join(usb, "nope")}, "is not a folder"},
+	} {
+		_, errs, exit := run(t, append([]string{"cert", "backup", "--server", srv}, tc.args...)...)
+		if exit == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: exit %d, %s; want a refusal with %q", tc.name, exit, errs, tc.want)
+		}
+	}
+	if at := confirmed(); !at.IsZero() {
+		t.Fatalf("refused tries confirmed a backup at %s", at)
+	}
+
+	out := mustRun(t, "cert", "backup", "--server", srv, "--p12", p12, "--copy-to", usb, "--p12-passphrase-file", pw)
+	copied := filepath.Join(usb, filepath.Base(p12))
+	for _, s := range []string{"Copy checked", copied, serial, "no more backup reminders"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("backup output lacks %q:\n%s", s, out)
+		}
+	}
+	orig, _ := os.ReadFile(p12)
+	if cp, err := os.ReadFile(copied); err != nil || !bytes.Equal(cp, orig) {
+		t.Fatalf("the copy on the stick: %v (equal %v)", err, bytes.Equal(cp, orig))
+	}
+	first := confirmed()
+	if first.IsZero() {
+		t.Fatal("the server did not record the backup")
+	}
+	// Copying again would overwrite the stick's copy: refused; checking the
+	// copy where it is works and records the newer time.
+	if _, errs, exit := run(t, "cert", "backup", "--server", srv, "--p12", p12, "--copy-to", usb, "--p12-passphrase-file", pw); exit == 0 || !strings.Contains(errs, "already exists") {
+		t.Errorf("second copy: exit %d, %s", exit, errs)
+	}
+	var b map[string]any
+	mustJSON(t, &b, "cert", "backup", "--server", srv, "--p12", copied, "--p12-passphrase-file", pw, "--json")
+	if b["serial"] != serial || b["p12"] != copied || b["backup_confirmed_at"] == nil {
+		t.Errorf("backup --json = %v", b)
+	}
+	if again := confirmed(); again.Before(first) {
+		t.Errorf("second confirmation at %s, before the first %s", again, first)
+	}
+	events, err := st.ListAudit(context.Background(), 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range events {
+		if e.Action == "cert.backup_confirm" && strings.Contains(e.Detail, serial) && e.Actor == "citizen:X1234567L" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d cert.backup_confirm audit events, want 2", n)
+	}
 }
 
 func mustRun(t *testing.T, args ...string) string {

@@ -217,6 +217,27 @@ func (c *Client) Download(ctx context.Context, r DownloadRequest) (Issued, error
 	return out, err
 }
 
+// BackupRequest proves, with the key read from a copy of a certificate's
+// .p12, that the copy exists.
+type BackupRequest struct {
+	Serial    string `json:"serial"`
+	Challenge string `json:"challenge"`
+	Signature []byte `json:"signature"`
+}
+
+// Backup is the server's record of a confirmed backup.
+type Backup struct {
+	Serial            string    `json:"serial"`
+	BackupConfirmedAt time.Time `json:"backup_confirmed_at"`
+}
+
+// ConfirmBackup tells the server that a backup of a certificate exists.
+func (c *Client) ConfirmBackup(ctx context.Context, r BackupRequest) (Backup, error) {
+	var out Backup
+	err := c.do(ctx, c.http, c.server, http.MethodPost, "/api/v1/certificates/backup", r, &out)
+	return out, err
+}
+
 // CodeRequest names an application by its holder and code.
 type CodeRequest struct {
 	ID      string `json:"id"`

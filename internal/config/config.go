@@ -95,7 +95,9 @@ type Config struct {
 	CodeKeyFile      string
 
 	Video Video // registration by video identification (video.go)
-	Demo  Demo  // the first run, serve --demo (demo.go)
+	// Reminders holds the delays of the step reminders (reminders.go).
+	Reminders Reminders
+	Demo      Demo // the first run, serve --demo (demo.go)
 	// Remote signing (remotesign.go).
 	RemoteSign RemoteSign
 }
@@ -137,6 +139,7 @@ func RegisterServe(fs *pflag.FlagSet, c *Config) {
 	RegisterCA(fs, c)
 	fs.DurationVar(&c.CodeTTL, "application-code-ttl", 30*24*time.Hour, "how long a certificate application code is valid")
 	RegisterVideo(fs, c)
+	RegisterReminders(fs, c)
 	RegisterDemo(fs, c)
 	RegisterRemoteSign(fs, c)
 	fs.StringVar(&c.CodeKeyFile, "code-key-file", "", "file with the secret (32+ bytes) that keys stored one-time codes; every node needs the same (default: LLAVERO_CODE_KEY, else a development key in DATA/secrets)")
@@ -344,6 +347,9 @@ func (c *Config) Validate(fs *pflag.FlagSet) error {
 		return errors.New("setting --application-code-ttl: must be at least 1h (DOMAIN default 720h = 30 days)")
 	}
 	if err := c.validateVideo(fs); err != nil {
+		return err
+	}
+	if err := c.validateReminders(); err != nil {
 		return err
 	}
 	if err := c.validateDemo(fs); err != nil {

@@ -256,6 +256,11 @@ func prepareTwice(t *testing.T, e *env) {
 			len(got.Procedures) != len(c.Kind.Procedures) {
 			t.Errorf("%s: %+v", c.Kind.ID, got)
 		}
+		for j, p := range got.Procedures {
+			if want := c.Kind.Procedures[j].Name; p.Name != want.ES || p.NameEN != want.EN || p.NameEN == "" {
+				t.Errorf("%s: procedure %s named %q / %q, want %q / %q", c.Kind.ID, p.ID, p.Name, p.NameEN, want.ES, want.EN)
+			}
+		}
 		// Only this start's secret opens the client.
 		if got.SecretHash != oidc.HashSecret(c.Secret) || got.SecretHash == oidc.HashSecret(first.Clients[i].Secret) {
 			t.Errorf("%s: the secret was not rotated to this start's", c.Kind.ID)
@@ -320,7 +325,7 @@ func TestSummaryListsEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := b.String()
-		want := []string{u.Public, u.Public + "/dev/outbox", u.CertLogin + "/office", s.Passphrase, readme, Absent.ID(), Absent.Situation.In(l)}
+		want := []string{u.Public, u.Public + "/start", u.Public + "/dev/outbox", u.CertLogin + "/office", s.Passphrase, readme, Absent.ID(), Absent.Situation.In(l)}
 		for _, p := range People {
 			want = append(want, p.ID(), p.Name(), p.Situation.In(l), p.Try.In(l))
 		}

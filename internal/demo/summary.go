@@ -36,6 +36,7 @@ var levels = map[string]i18n.Text{
 var (
 	sumTitle     = i18n.T("llavero (DEMOSTRACIÓN: personas y oficinas ficticias) está en marcha", "llavero (DEMONSTRATION: fictional people and offices) is running")
 	sumOpen      = i18n.T("Abra", "Open")
+	sumStart     = i18n.T("empiece aquí: su plan paso a paso, en el orden correcto", "start here: your plan step by step, in the right order")
 	sumCertLogin = i18n.T("acceso con certificado (cuenta con su certificado)", "certificate login (account with your certificate)")
 	sumConsole   = i18n.T("consola de la oficina (con un .p12 de operador)", "office console (with an operator .p12)")
 	sumRoot      = i18n.T("raíz de la CA de desarrollo (impórtela en el navegador para el acceso con certificado)", "the development CA's root (import it into the browser for certificate login)")
@@ -65,6 +66,7 @@ func (s *Setup) WriteSummary(w io.Writer, lang i18n.Lang, u URLs) error {
 	in := func(t i18n.Text) string { return t.In(lang) }
 	fmt.Fprintf(&b, "%s\n\n", in(sumTitle))
 	fmt.Fprintf(&b, "  %s %s\n", in(sumOpen), u.Public)
+	fmt.Fprintf(&b, "  %s: %s/start\n", in(sumStart), u.Public)
 	fmt.Fprintf(&b, "  %s: %s/account/register\n  %s: %s/office\n", in(sumCertLogin), u.CertLogin, in(sumConsole), u.CertLogin)
 	fmt.Fprintf(&b, "  %s: %s/ca/root.crt\n", in(sumRoot), u.Public)
 	fmt.Fprintf(&b, "  %s: %s/dev/outbox\n", in(sumOutbox), u.Public)

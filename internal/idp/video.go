@@ -630,6 +630,9 @@ func (p *IdP) ApproveVideo(ctx context.Context, desk ra.Desk, reviewID string, c
 		if err != nil {
 			return err
 		}
+		if err := p.noteDecision(ctx, tx, v, acc, now, approvedSubject, approvedBody); err != nil {
+			return err
+		}
 		return p.record(ctx, tx, "operator:"+desk.Operator.ID, "video.approve", v.PersonID, audit.OK,
 			map[string]any{"review": reviewID, "office": desk.Office.ID, "document_type": chk.DocumentType})
 	})
@@ -639,9 +642,7 @@ func (p *IdP) ApproveVideo(ctx context.Context, desk ra.Desk, reviewID string, c
 	lang := langOf(acc.Lang)
 	sms := i18n.T("llavero: tu identificación por vídeo está aprobada. Tu cuenta tiene ya nivel avanzado.",
 		"llavero: your video identification is approved. Your account is now at the advanced level.")
-	body := i18n.T("Hemos revisado tu identificación por vídeo y la hemos aprobado.\n\nTu cuenta de llavero tiene ya nivel avanzado: puedes hacer los trámites que lo piden, entrando con un PIN por SMS o con tu contraseña y un código por SMS.",
-		"We have reviewed your video identification and approved it.\n\nYour llavero account is now at the advanced level: you can do the procedures that ask for it, logging in with a PIN by SMS or with your password and an SMS code.")
-	p.tell(ctx, acc, lang, sms, i18n.T("Identificación por vídeo aprobada", "Video identification approved"), body)
+	p.tell(ctx, acc, lang, sms, approvedSubject, approvedBody)
 	return acc, nil
 }
 
@@ -660,8 +661,20 @@ func (p *IdP) RefuseVideo(ctx context.Context, desk ra.Desk, reviewID, reason, n
 	if note != "" {
 		stored += ": " + note
 	}
+	ref, _ := VideoRefusalOf(stored)
+	noteLine := ""
+	if note != "" {
+		noteLine = "\n" + note
+	}
+	body := i18n.T(
+		fmt.Sprintf("Hemos revisado tu identificación por vídeo y no la hemos podido aprobar.\n\nMotivo: %s%s\n\nQué hacer: %s\n\nTu cuenta sigue en nivel básico y puedes seguir usándola.",
+			ref.Reason.ES, noteLine, ref.Next.ES),
+		fmt.Sprintf("We have reviewed your video identification and could not approve it.\n\nReason: %s%s\n\nWhat to do: %s\n\nYour account stays at the basic level and you can go on using it.",
+			ref.Reason.EN, noteLine, ref.Next.EN))
+	subject := i18n.T("Identificación por vídeo no aprobada", "Video identification not approved")
 	now := p.clock()
 	var v store.VideoReview
+	var acc store.Account
 	err := p.st.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		v, err = tx.UpdateVideoReview(ctx, reviewID, func(r *store.VideoReview) error {
@@ -674,30 +687,48 @@ func (p *IdP) RefuseVideo(ctx context.Context, desk ra.Desk, reviewID, reason, n
 		if err != nil {
 			return err
 		}
+		switch acc, err = tx.GetAccount(ctx, v.PersonID); {
+		case errors.Is(err, store.ErrNotFound):
+			// No account to tell (a review outlived it): the decision stands.
+		case err != nil:
+			return err
+		default:
+			if err := p.noteDecision(ctx, tx, v, acc, now, subject, body); err != nil {
+				return err
+			}
+		}
 		return p.record(ctx, tx, "operator:"+desk.Operator.ID, "video.refuse", v.PersonID, audit.Refused,
 			map[string]any{"review": reviewID, "office": desk.Office.ID, "reason": reason})
 	})
 	if err != nil {
 		return store.VideoReview{}, err
 	}
-	acc, err := p.st.GetAccount(ctx, v.PersonID)
-	if err != nil {
-		p.log.Error("video refusal not notified", "review", reviewID, "err", err)
+	if acc.PersonID == "" {
+		p.log.Error("video refusal not notified: no account", "review", reviewID)
 		return v, nil
 	}
 	lang := langOf(acc.Lang)
-	ref, _ := VideoRefusalOf(stored)
-	noteLine := ""
-	if note != "" {
-		noteLine = "\n" + note
-	}
 	sms := i18n.Tf("llavero: no hemos podido aprobar tu identificación por vídeo. %s %s%s",
 		"llavero: we could not approve your video identification. %s %s%s", ref.Reason.In(lang), ref.Next.In(lang), noteLine)
-	body := i18n.Tf("Hemos revisado tu identificación por vídeo y no la hemos podido aprobar.\n\nMotivo: %s%s\n\nQué hacer: %s\n\nTu cuenta sigue en nivel básico y puedes seguir usándola.",
-		"We have reviewed your video identification and could not approve it.\n\nReason: %s%s\n\nWhat to do: %s\n\nYour account stays at the basic level and you can go on using it.",
-		ref.Reason.In(lang), noteLine, ref.Next.In(lang))
-	p.tell(ctx, acc, lang, sms, i18n.T("Identificación por vídeo no aprobada", "Video identification not approved"), body)
+	p.tell(ctx, acc, lang, sms, subject, body)
 	return v, nil
+}
+
+// The approval's email, also kept as the decision's notice.
+var (
+	approvedSubject = i18n.T("Identificación por vídeo aprobada", "Video identification approved")
+	approvedBody    = i18n.T("Hemos revisado tu identificación por vídeo y la hemos aprobado.\n\nTu cuenta de llavero tiene ya nivel avanzado: puedes hacer los trámites que lo piden, entrando con un PIN por SMS o con tu contraseña y un código por SMS.",
+		"We have reviewed your video identification and approved it.\n\nYour llavero account is now at the advanced level: you can do the procedures that ask for it, logging in with a PIN by SMS or with your password and an SMS code.")
+)
+
+// noteDecision keeps the decision, in the words of its email and in the
+// account's language, among the person's notices (/account,
+// "Recordatorios / Reminders"), in the decision's own transaction: it is listed whether or not
+// the person gave an email, and even if the SMS or email fails after.
+func (p *IdP) noteDecision(ctx context.Context, tx store.Tx, v store.VideoReview, acc store.Account, now time.Time, subject, body i18n.Text) error {
+	lang := langOf(acc.Lang)
+	return tx.CreateReminder(ctx, store.Reminder{Subject: v.ID, Kind: store.ReminderVideoDecision, Threshold: 0, PersonID: v.PersonID,
+		Lang: string(lang), Title: subject.In(lang), Body: body.In(lang), Deadline: now, SentAt: now})
 }
 
 // tell sends the person an SMS and, when they gave one, an email. The

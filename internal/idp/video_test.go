@@ -350,6 +350,12 @@ func TestVideoApproveMakesAdvanced(t *testing.T) {
 	if len(sms) != 1 || len(mail) != 1 || mail[0].To != "jose@example.org" {
 		t.Fatalf("notifications: %+v %+v", sms, mail)
 	}
+	// The decision is among the person's notices, in the email's words.
+	notices, err := e.st.ListReminders(ctx, "12345678Z", 0)
+	if err != nil || len(notices) != 1 || notices[0].Kind != store.ReminderVideoDecision || notices[0].Subject != v.ID ||
+		notices[0].Title != mail[0].Subject || notices[0].Body != mail[0].Body {
+		t.Fatalf("notices %+v, %v; email %+v", notices, err, mail[0])
+	}
 	_, err = e.idp.ApproveVideo(ctx, e.desk, v.ID, joseDNI)
 	wantCode(t, err, "video.not_pending")
 	st, _ := e.idp.StatusOfVideo(ctx, "12345678Z")
@@ -395,6 +401,12 @@ func TestVideoRefuseKeepsBasicAndAllowsResubmit(t *testing.T) {
 		!strings.Contains(sms[0].Body, "otra persona") {
 		t.Fatalf("refusal SMS %+v", sms)
 	}
+	notices, err := e.st.ListReminders(ctx, "12345678Z", 0)
+	if err != nil || len(notices) != 1 || notices[0].Kind != store.ReminderVideoDecision || notices[0].Subject != v.ID ||
+		!strings.Contains(notices[0].Body, "does not match") || !strings.Contains(notices[0].Body, "otra persona") ||
+		!strings.Contains(notices[0].Body, "registration office") {
+		t.Fatalf("refusal notice %+v, %v", notices, err)
+	}
 	st, err := e.idp.StatusOfVideo(ctx, "12345678Z")
 	if err != nil || st.Review.State != store.ReviewRefused || st.Refusal.Reason.EN == "" || st.Note != "Se veía otra persona" || !st.CanStart {
 		t.Fatalf("status %+v, %v", st, err)
@@ -413,6 +425,9 @@ func TestVideoRefuseKeepsBasicAndAllowsResubmit(t *testing.T) {
 	}
 	if _, err := e.idp.ApproveVideo(ctx, e.desk, second.ID, joseDNI); err != nil {
 		t.Fatal(err)
+	}
+	if notices, _ := e.st.ListReminders(ctx, "12345678Z", 0); len(notices) != 2 || notices[0].Subject != second.ID || notices[1].Subject != v.ID {
+		t.Fatalf("after the second decision, notices %+v", notices)
 	}
 }
 

@@ -17,6 +17,11 @@ import (
 // unambiguously and the version lets a later protocol have its own.
 const challengePrefix = "llavero-download-v1\x00"
 
+// backupPrefix separates backup proofs (SignBackupChallenge) from download
+// proofs: a signature made to fetch a certificate does not confirm a
+// backup, nor the other way round.
+const backupPrefix = "llavero-backup-v1\x00"
+
 // Challenge sizes: the server's challenge is a random nonce, and anything
 // shorter than 128 bits cannot be one; the upper bound keeps a hostile peer
 // from making either side hash megabytes.
@@ -30,12 +35,12 @@ const (
 // one valid encoding to reason about.
 var pssOptions = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
 
-func challengeDigest(challenge []byte) ([]byte, error) {
+func challengeDigest(prefix string, challenge []byte) ([]byte, error) {
 	if len(challenge) < MinChallengeLen || len(challenge) > MaxChallengeLen {
 		return nil, fmt.Errorf("keystore: a challenge of %d bytes (want %d to %d)", len(challenge), MinChallengeLen, MaxChallengeLen)
 	}
 	h := sha256.New()
-	h.Write([]byte(challengePrefix))
+	h.Write([]byte(prefix))
 	h.Write(challenge)
 	return h.Sum(nil), nil
 }
@@ -47,6 +52,17 @@ func challengeDigest(challenge []byte) ([]byte, error) {
 // verifies these signatures, so there is no compatibility reason to use the
 // older padding, and PSS has a security proof.
 func SignChallenge(key crypto.Signer, challenge []byte) ([]byte, error) {
+	return sign(key, challengePrefix, challenge)
+}
+
+// SignBackupChallenge proves that a copy of a certificate's .p12 holds its
+// key: the same signature as SignChallenge over
+// SHA-256("llavero-backup-v1\x00" || challenge).
+func SignBackupChallenge(key crypto.Signer, challenge []byte) ([]byte, error) {
+	return sign(key, backupPrefix, challenge)
+}
+
+func sign(key crypto.Signer, prefix string, challenge []byte) ([]byte, error) {
 	if key == nil {
 		return nil, errors.New("keystore: SignChallenge needs a key")
 	}
@@ -54,7 +70,7 @@ func SignChallenge(key crypto.Signer, challenge []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := challengeDigest(challenge)
+	d, err := challengeDigest(prefix, challenge)
 	if err != nil {
 		return nil, err
 	}
@@ -69,11 +85,20 @@ func SignChallenge(key crypto.Signer, challenge []byte) ([]byte, error) {
 // A proof by another key (another computer's) or over another message is
 // ErrProof.
 func VerifyChallenge(pub crypto.PublicKey, challenge, sig []byte) error {
+	return verify(pub, challengePrefix, challenge, sig)
+}
+
+// VerifyBackupChallenge checks a proof made by SignBackupChallenge.
+func VerifyBackupChallenge(pub crypto.PublicKey, challenge, sig []byte) error {
+	return verify(pub, backupPrefix, challenge, sig)
+}
+
+func verify(pub crypto.PublicKey, prefix string, challenge, sig []byte) error {
 	t, err := TypeOf(pub)
 	if err != nil {
 		return err
 	}
-	d, err := challengeDigest(challenge)
+	d, err := challengeDigest(prefix, challenge)
 	if err != nil {
 		return ErrProof.Wrap(err)
 	}

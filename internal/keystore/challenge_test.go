@@ -57,7 +57,7 @@ func TestChallenge(t *testing.T) {
 func TestChallengeRSAOnlyPSS(t *testing.T) {
 	key := testKey(t, RSA2048, 0)
 	challenge := make([]byte, 32)
-	d, _ := challengeDigest(challenge)
+	d, _ := challengeDigest(challengePrefix, challenge)
 	v15, err := key.Sign(rand.Reader, d, crypto.SHA256)
 	if err != nil {
 		t.Fatal(err)
@@ -96,4 +96,38 @@ func verifyDigest(pub crypto.PublicKey, d, sig []byte) bool {
 		return rsa.VerifyPSS(k, crypto.SHA256, d, sig, pssOptions) == nil
 	}
 	return false
+}
+
+// TestBackupChallenge: a backup proof verifies as one, and neither kind of
+// proof passes for the other.
+func TestBackupChallenge(t *testing.T) {
+	challenge := make([]byte, 24)
+	rand.Read(challenge)
+	for _, kt := range KeyTypes {
+		t.Run(string(kt), func(t *testing.T) {
+			key, other := testKey(t, kt, 0), testKey(t, kt, 1)
+			backup, err := SignBackupChallenge(key, challenge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			download, err := SignChallenge(key, challenge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			otherBackup, _ := SignBackupChallenge(other, challenge)
+			for _, c := range []struct {
+				name   string
+				verify func(crypto.PublicKey, []byte, []byte) error
+				sig    []byte
+				code   string
+			}{
+				{"backup proof", VerifyBackupChallenge, backup, ""},
+				{"download proof offered as a backup proof", VerifyBackupChallenge, download, "keystore.proof"},
+				{"backup proof offered as a download proof", VerifyChallenge, backup, "keystore.proof"},
+				{"another key's backup proof", VerifyBackupChallenge, otherBackup, "keystore.proof"},
+			} {
+				wantCode(t, c.name, c.verify(key.Public(), challenge, c.sig), c.code)
+			}
+		})
+	}
 }

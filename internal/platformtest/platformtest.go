@@ -68,6 +68,10 @@ type Options struct {
 	// "localhost", the one plain-HTTP host browsers treat as a secure
 	// context and accept as a relying-party ID.
 	Host string
+	// DevOutbox mounts the development outbox at /dev/outbox, as
+	// "serve --demo" does (the only effect of the demo setting on the
+	// server itself).
+	DevOutbox bool
 }
 
 // Env is a running platform and the sample office registered with it.
@@ -87,7 +91,7 @@ func Start(t testing.TB, opts Options) *Env {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	p, cfg := startPlatform(t, host)
+	p, cfg := startPlatform(t, host, opts.DevOutbox)
 	ctx := context.Background()
 	if _, err := registry.Import(ctx, p.Store, strings.NewReader(strings.Join(registry.Header, ",")+"\n"+People), registry.ImportOptions{}); err != nil {
 		t.Fatal(err)
@@ -108,7 +112,7 @@ func Start(t testing.TB, opts Options) *Env {
 	public := "http://" + net.JoinHostPort(host, port(ln.Addr().String()))
 	cl := store.Client{Name: sampleoffice.Name, MinACR: "low", RedirectURIs: sampleoffice.RedirectURIs(public), CreatedAt: now}
 	for _, pr := range sampleoffice.Procedures {
-		cl.Procedures = append(cl.Procedures, store.Procedure{ID: pr.ID, Name: pr.Name.ES, ACR: pr.ACR, SignatureKind: pr.Signature}.Normalized())
+		cl.Procedures = append(cl.Procedures, store.Procedure{ID: pr.ID, Name: pr.Name.ES, NameEN: pr.Name.EN, ACR: pr.ACR, SignatureKind: pr.Signature}.Normalized())
 	}
 	var idb [12]byte
 	_, _ = rand.Read(idb[:])
@@ -135,13 +139,14 @@ func Start(t testing.TB, opts Options) *Env {
 
 // startPlatform runs llavero on loopback on SQLite in a temp dir, as
 // cmd/llavero's end-to-end tests do, reachable as host.
-func startPlatform(t testing.TB, host string) (*server.Platform, *config.Config) {
+func startPlatform(t testing.TB, host string, devOutbox bool) (*server.Platform, *config.Config) {
 	t.Helper()
 	listen := freePort(t)
 	cfg := &config.Config{Data: t.TempDir(), Outbox: true, LogLevel: "error", LogFormat: "text", Lang: "en",
 		Listen: listen, PublicURL: "http://" + net.JoinHostPort(host, port(listen)), CertListen: freePort(t),
 		CAKeys: "file", CAOrganization: "llavero (end-to-end test)",
 		CodeTTL: 30 * 24 * time.Hour, ShutdownTimeout: 5 * time.Second}
+	cfg.Demo.Enabled = devOutbox
 	if err := cfg.Validate(nil); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/llavero/llavero/internal/ca"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/identity"
+	"github.com/llavero/llavero/internal/notify"
 	"github.com/llavero/llavero/internal/registry"
 	"github.com/llavero/llavero/internal/store"
 )
@@ -44,9 +45,12 @@ type Issuer interface {
 	Chain() []*x509.Certificate
 }
 
-// Notifier sends the emails of the certificate's life.
+// Notifier sends the emails of the certificate's life; EmailIn records
+// the email in the outbox through the caller's transaction, for reminders
+// claimed in that transaction. *notify.Notifier is one.
 type Notifier interface {
 	Email(ctx context.Context, to, personID string, lang i18n.Lang, subject, body string) (store.Message, error)
+	EmailIn(ctx context.Context, tx notify.OutboxStore, to, personID string, lang i18n.Lang, subject, body string) (store.Message, error)
 }
 
 // Config holds the RA's rules; zero values take DOMAIN.md's defaults.

@@ -2,6 +2,7 @@ package ra
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/llavero/llavero/internal/store"
@@ -9,9 +10,12 @@ import (
 
 // SendReminders emails every pending application whose code lapses within
 // 7 days (and again within 1 day) and has not had that reminder yet. Each
-// reminder is claimed in a transaction before it is sent, so several nodes
-// running this at once send it once; if sending fails the claim is
-// released and the next run tries again.
+// reminder is claimed twice in one transaction with the email's outbox
+// record: on the application row (Reminded7At, Reminded1At) and as a
+// store.Reminder of kind application-code, which is also what the person's
+// notices on /account list. Several nodes running this at once send it
+// once; if sending fails the transaction, and both claims, roll back and
+// the next run tries again.
 func (r *RA) SendReminders(ctx context.Context) (int, error) {
 	now := r.now().UTC().Truncate(time.Microsecond)
 	sent := 0
@@ -35,39 +39,51 @@ func (r *RA) SendReminders(ctx context.Context) (int, error) {
 			if !a.ExpiresAt.After(now) || !rule.field(&a).IsZero() {
 				continue
 			}
-			claimed := false
-			app, err := r.st.UpdateApplication(ctx, a.ID, func(x *store.Application) error {
-				if x.State != store.AppPending || !rule.field(x).IsZero() {
-					return nil
-				}
-				*rule.field(x), claimed = now, true
-				return nil
-			})
+			ok, err := r.sendReminder(ctx, a.ID, rule.days, rule.field, now)
 			if err != nil {
-				return sent, err
-			}
-			if !claimed {
+				if ctx.Err() != nil {
+					return sent, err
+				}
+				r.log.Error("reminder not sent; will retry", "application", a.ID, "err", err)
 				continue
 			}
-			if err := r.sendReminder(ctx, app, rule.days); err != nil {
-				r.log.Error("reminder not sent; will retry", "application", app.ID, "err", err)
-				_, _ = r.st.UpdateApplication(ctx, a.ID, func(x *store.Application) error {
-					*rule.field(x) = time.Time{}
-					return nil
-				})
-				continue
+			if ok {
+				sent++
 			}
-			sent++
 		}
 	}
 	return sent, nil
 }
 
-func (r *RA) sendReminder(ctx context.Context, app store.Application, days int) error {
-	m := mailReminder(app, days)
-	lang := langOf(app)
-	_, err := r.notify.Email(ctx, app.Email, app.PersonID, lang, m.subject.In(lang), m.body.In(lang))
-	return err
+// sendReminder claims and sends one application-code reminder in one
+// transaction; false when another node's sweep already did.
+func (r *RA) sendReminder(ctx context.Context, appID string, days int, field func(*store.Application) *time.Time, now time.Time) (bool, error) {
+	claimed := false
+	err := r.st.InTx(ctx, func(tx store.Tx) error {
+		app, err := tx.UpdateApplication(ctx, appID, func(x *store.Application) error {
+			if x.State != store.AppPending || !field(x).IsZero() {
+				return nil
+			}
+			*field(x), claimed = now, true
+			return nil
+		})
+		if err != nil || !claimed {
+			return err
+		}
+		m := mailReminder(app, days)
+		lang := langOf(app)
+		subject, body := m.subject.In(lang), m.body.In(lang)
+		if err := tx.CreateReminder(ctx, store.Reminder{Subject: app.ID, Kind: store.ReminderApplicationCode, Threshold: days,
+			PersonID: app.PersonID, Lang: string(lang), Title: subject, Body: body, Deadline: app.ExpiresAt, SentAt: now}); err != nil {
+			return err
+		}
+		_, err = r.notify.EmailIn(ctx, tx, app.Email, app.PersonID, lang, subject, body)
+		return err
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return false, nil
+	}
+	return claimed && err == nil, err
 }
 
 // Run does the RA's periodic work until ctx ends: reminders, OCSP

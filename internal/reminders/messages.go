@@ -3,12 +3,14 @@ package reminders
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"time"
 
 	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
+	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/store"
 )
 
@@ -54,6 +56,70 @@ func letterText(expires time.Time, left int, url string) (i18n.Text, i18n.Text) 
 	return subject, body
 }
 
+// backupText is the no-backup reminder: why a copy matters, how to make
+// it and how to tell us.
+func backupText(serial string, downloaded time.Time, url string) (i18n.Text, i18n.Text) {
+	subject := i18n.T("Guarda una copia de seguridad de tu certificado", "Keep a backup of your certificate")
+	body := i18n.Tf(
+		"El %s descargaste tu certificado (número de serie %s) y todavía no nos has confirmado que tengas una copia de seguridad.\n\n"+
+			"Por qué importa: la clave de tu certificado solo está en tu ordenador. Si el ordenador se pierde, se estropea o se formatea sin una copia, "+
+			"el certificado ya no sirve: tendrás que hacer una solicitud nueva y volver a ir a una oficina de registro con tu documento.\n\n"+
+			"Cómo hacerla: copia el archivo .p12 que escribió «llavero cert download» en una memoria USB o un disco externo, y guarda su contraseña aparte "+
+			"(en papel, o en un gestor de contraseñas). Con un solo paso que además la comprueba:\n"+
+			"  llavero cert backup%s --p12 certificado.p12 --copy-to /ruta/de/la/memoria-usb\n"+
+			"Si ya la tienes, compruébala donde está:\n"+
+			"  llavero cert backup%s --p12 /ruta/de/la/copia.p12\n\n"+
+			"La comprobación abre la copia con su contraseña y firma un reto con su clave: no nos envía la clave. Después no volveremos a recordártelo.\n%s",
+		"On %s you downloaded your certificate (serial number %s) and you have not yet confirmed to us that you have a backup of it.\n\n"+
+			"Why it matters: your certificate's key is only on your computer. If the computer is lost, breaks or is formatted without a copy, "+
+			"the certificate is of no more use: you will have to apply again and visit a registration office with your document.\n\n"+
+			"How to make one: copy the .p12 file that \"llavero cert download\" wrote to a USB stick or an external disk, and keep its passphrase apart "+
+			"(on paper, or in a password manager). One step that also checks it:\n"+
+			"  llavero cert backup%s --p12 certificate.p12 --copy-to /path/to/the/usb-stick\n"+
+			"If you already have one, check it where it is:\n"+
+			"  llavero cert backup%s --p12 /path/to/the/copy.p12\n\n"+
+			"The check opens the copy with its passphrase and signs a challenge with its key: it does not send us the key. After that we will not remind you again.\n%s",
+		dateOf(downloaded), serial, config.ServerFlag(url), config.ServerFlag(url), "%s")
+	return subject, fillHole(body, seeAccount(url))
+}
+
+// videoText is the refused-video reminder: what was wrong, and the three
+// ways forward.
+func videoText(decided time.Time, reason, next i18n.Text, note, url string) (i18n.Text, i18n.Text) {
+	subject := i18n.T("Tu identificación por vídeo: cómo seguir", "Your video identification: how to go on")
+	noteLine := i18n.T("", "")
+	if note != "" {
+		noteLine = i18n.T("\nNota del operador: "+note, "\nThe operator's note: "+note)
+	}
+	again := i18n.T("en la página «Identificación por vídeo» de tu cuenta", "on the \"Video identification\" page of your account")
+	offices := i18n.T("el directorio de oficinas", "the office directory")
+	if url != "" {
+		again = i18n.T(url+"/account/video", url+"/account/video")
+		offices = i18n.T(url+"/offices", url+"/offices")
+	}
+	esFmt := "El %s no pudimos aprobar tu identificación por vídeo y desde entonces no has vuelto a intentarlo. Tu cuenta sigue en nivel básico: " +
+		"los trámites que piden el nivel sustancial no están a tu alcance todavía.\n\n" +
+		"Motivo: %s%s\nQué hacer: %s\n\n" +
+		"Tienes tres caminos:\n" +
+		"  1. Repetir la identificación por vídeo con fotos y vídeo nuevos: %s\n" +
+		"  2. Ir a una oficina de registro con tu documento original: te dejan la cuenta en nivel avanzado en la misma visita (oficinas: %s).\n" +
+		"  3. Pedir un certificado («llavero cert request»), pasar por la oficina y entrar con él: tu cuenta pasa a avanzado al instante.\n\n" +
+		"Si no necesitas el nivel avanzado, no hagas nada: puedes seguir usando tu cuenta básica.\n%s"
+	enFmt := "On %s we could not approve your video identification, and you have not tried again since. Your account stays at the basic level: " +
+		"the procedures that need the substantial level are not open to you yet.\n\n" +
+		"Reason: %s%s\nWhat to do: %s\n\n" +
+		"You have three ways forward:\n" +
+		"  1. Do the video identification again with new photos and video: %s\n" +
+		"  2. Visit a registration office with your original document: they make your account advanced in the same visit (offices: %s).\n" +
+		"  3. Apply for a certificate (\"llavero cert request\"), visit the office and log in with it: your account becomes advanced at once.\n\n" +
+		"If you do not need the advanced level, do nothing: you can go on using your basic account.\n%s"
+	see := seeAccount(url)
+	body := i18n.T(
+		fmt.Sprintf(esFmt, dateOf(decided), reason.ES, noteLine.ES, next.ES, again.ES, offices.ES, see.ES),
+		fmt.Sprintf(enFmt, dateOf(decided), reason.EN, noteLine.EN, next.EN, again.EN, offices.EN, see.EN))
+	return subject, body
+}
+
 func seeAccount(url string) i18n.Text {
 	if url == "" {
 		return i18n.T("", "")
@@ -68,14 +134,22 @@ func fillHole(t, v i18n.Text) i18n.Text {
 
 // recipient is where a reminder about personID goes and in which
 // language: the account's email, else the application's (for a
-// certificate), else the registry's with the configured language.
+// certificate), else the registry's, in the account's language or, with
+// none, the configured one.
 func (s *Sweeper) recipient(ctx context.Context, personID, applicationID string) (string, i18n.Lang, error) {
 	lang := func(l string) i18n.Lang { x, _ := i18n.Parse(l); return x }
+	fallback := s.cfg.Lang
 	acc, err := s.st.GetAccount(ctx, personID)
 	switch {
 	case err == nil && acc.Email != "":
 		return acc.Email, lang(acc.Lang), nil
-	case err != nil && !errors.Is(err, store.ErrNotFound):
+	case err == nil:
+		// An account without email (video registration makes it
+		// optional) still knows the person's language.
+		if l, ok := i18n.Parse(acc.Lang); ok {
+			fallback = l
+		}
+	case !errors.Is(err, store.ErrNotFound):
 		return "", "", err
 	}
 	if applicationID != "" {
@@ -91,7 +165,7 @@ func (s *Sweeper) recipient(ctx context.Context, personID, applicationID string)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", "", err
 	}
-	return p.Email, s.cfg.Lang, nil
+	return p.Email, fallback, nil
 }
 
 func (s *Sweeper) certReminder(ctx context.Context, c store.Certificate, threshold int, now time.Time) (due, bool, error) {
@@ -108,6 +182,44 @@ func (s *Sweeper) certReminder(ctx context.Context, c store.Certificate, thresho
 		Lang: string(lang), Title: subject.In(lang), Body: body.In(lang), Deadline: c.NotAfter, SentAt: now,
 	}}, true, nil
 }
+
+func (s *Sweeper) backupReminder(ctx context.Context, c store.Certificate, now time.Time) (due, bool, error) {
+	to, lang, err := s.recipient(ctx, c.PersonID, c.ApplicationID)
+	if err != nil || to == "" {
+		if err == nil {
+			s.log.Debug("no email for a backup reminder", "serial", c.Serial)
+		}
+		return due{}, false, err
+	}
+	downloaded := now.Add(-s.cfg.BackupAfter)
+	if app, err := s.st.GetApplication(ctx, c.ApplicationID); err == nil {
+		downloaded = app.DownloadedAt
+	}
+	subject, body := backupText(c.Serial, downloaded, s.cfg.PublicURL)
+	return due{to: to, r: store.Reminder{
+		Subject: c.Serial, Kind: store.ReminderCertBackup, Threshold: days(s.cfg.BackupAfter), PersonID: c.PersonID,
+		Lang: string(lang), Title: subject.In(lang), Body: body.In(lang), Deadline: c.NotAfter, SentAt: now,
+	}}, true, nil
+}
+
+func (s *Sweeper) videoReminder(ctx context.Context, v store.VideoReview, now time.Time) (due, bool, error) {
+	to, lang, err := s.recipient(ctx, v.PersonID, "")
+	if err != nil || to == "" {
+		if err == nil {
+			s.log.Debug("no email for a video reminder", "review", v.ID)
+		}
+		return due{}, false, err
+	}
+	ref, note := idp.VideoRefusalOf(v.RefusalReason)
+	subject, body := videoText(v.DecidedAt, ref.Reason, ref.Next, note, s.cfg.PublicURL)
+	return due{to: to, r: store.Reminder{
+		Subject: v.ID, Kind: store.ReminderVideoRefused, Threshold: days(s.cfg.VideoRetryAfter), PersonID: v.PersonID,
+		Lang: string(lang), Title: subject.In(lang), Body: body.In(lang), Deadline: v.DecidedAt.Add(s.cfg.VideoRetryAfter), SentAt: now,
+	}}, true, nil
+}
+
+// days is d in whole days, for a reminder's threshold.
+func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
 
 func (s *Sweeper) letterReminder(ctx context.Context, c store.OneTimeCode, threshold int, now time.Time) (due, bool, error) {
 	// A letter's addressee has no account (the query saw to it), and the

@@ -33,3 +33,28 @@ func TestRenewCommandNamesTheServer(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupCommandsNameTheServer: the no-backup reminder's commands name
+// the platform with --server, as the renew command does.
+func TestBackupCommandsNameTheServer(t *testing.T) {
+	downloaded := time.Date(2030, 5, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ url, server string }{
+		{"https://id.example.es", " --server https://id.example.es"},
+		{config.DefaultServer, ""},
+	} {
+		_, body := backupText("0a1b", downloaded, tc.url)
+		for _, want := range []string{
+			"  llavero cert backup" + tc.server + " --p12 certificado.p12 --copy-to ",
+			"  llavero cert backup" + tc.server + " --p12 /ruta/de/la/copia.p12\n",
+			"  llavero cert backup" + tc.server + " --p12 certificate.p12 --copy-to ",
+			"  llavero cert backup" + tc.server + " --p12 /path/to/the/copy.p12\n",
+		} {
+			if !strings.Contains(body.ES+body.EN, want) {
+				t.Errorf("%s: the reminder lacks %q:\n%s\n%s", tc.url, want, body.ES, body.EN)
+			}
+		}
+		if strings.Contains(body.ES+body.EN, "%!") {
+			t.Errorf("%s: a broken hole:\n%s\n%s", tc.url, body.ES, body.EN)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 // Package reminders tells people, by email and in their own language, of a
-// deadline they are about to miss: a certificate that expires (renewal is
-// online until then, an office visit after), and an invitation letter's
-// code that lapses before the account was registered.
+// deadline they are about to miss or a step they left undone: a
+// certificate that expires (renewal is online until then, an office visit
+// after), an invitation letter's code that lapses before the account was
+// registered, a downloaded certificate with no confirmed backup, and a
+// refused video identification left without a next step.
 //
 // Each reminder goes out once per subject (a certificate's serial, a
 // code's ID), kind and threshold, however often and on however many nodes
@@ -44,8 +46,28 @@ var CertThresholds = []int{60, 30, 7}
 // registered yet, is reminded.
 var LetterThresholds = []int{7, 1}
 
+// Defaults of Config's delays.
+const (
+	DefaultBackupAfter     = 3 * 24 * time.Hour
+	DefaultVideoRetryAfter = 7 * 24 * time.Hour
+	DefaultLateness        = 30 * 24 * time.Hour
+)
+
 // Config tunes a Sweeper.
 type Config struct {
+	// BackupAfter is how long after a certificate's download (or renewal)
+	// its holder, if no backup was confirmed ("llavero cert backup"), is
+	// reminded to make one. Zero: 3 days.
+	BackupAfter time.Duration
+	// VideoRetryAfter is how long after a refused video identification a
+	// person who has taken no way forward is reminded of them. Zero: 7
+	// days.
+	VideoRetryAfter time.Duration
+	// Lateness bounds how late those two reminders may still go: a
+	// download or refusal more than this past its delay (a sweep down
+	// for weeks, the feature newly deployed) is left alone rather than
+	// answered with stale advice. Zero: 30 days.
+	Lateness time.Duration
 	// Lang is the language of a reminder to someone whose language is not
 	// known (a letter's addressee, who has neither account nor
 	// application). Zero: Spanish.
@@ -75,6 +97,15 @@ func New(st store.Store, mail Mailer, cfg Config, now func() time.Time, log *slo
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 10_000
+	}
+	if cfg.BackupAfter <= 0 {
+		cfg.BackupAfter = DefaultBackupAfter
+	}
+	if cfg.VideoRetryAfter <= 0 {
+		cfg.VideoRetryAfter = DefaultVideoRetryAfter
+	}
+	if cfg.Lateness <= 0 {
+		cfg.Lateness = DefaultLateness
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if now == nil {
@@ -149,7 +180,52 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	return sw.sent, nil
+	if err := sw.backups(ctx); err != nil {
+		return sw.sent, err
+	}
+	return sw.sent, sw.videoRefusals(ctx)
+}
+
+// backups reminds the holders of certificates downloaded BackupAfter ago
+// (within Lateness) whose backup nobody confirmed, once per certificate.
+func (sw *sweep) backups(ctx context.Context) error {
+	to := sw.now.Add(-sw.cfg.BackupAfter)
+	certs, err := sw.st.CertificatesWithoutBackup(ctx, store.ReminderCertBackup, to.Add(-sw.cfg.Lateness), to, sw.now, sw.cfg.Batch)
+	if err != nil {
+		return err
+	}
+	for _, c := range certs {
+		d, ok, err := sw.backupReminder(ctx, c, sw.now)
+		if err == nil && ok {
+			err = sw.send(ctx, d)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// videoRefusals reminds people whose video identification was refused
+// VideoRetryAfter ago (within Lateness), and who have neither tried again,
+// nor reached the advanced level, nor applied for a certificate since, of
+// the ways forward, once per review.
+func (sw *sweep) videoRefusals(ctx context.Context) error {
+	to := sw.now.Add(-sw.cfg.VideoRetryAfter)
+	reviews, err := sw.st.VideoRefusalsToRemind(ctx, store.ReminderVideoRefused, to.Add(-sw.cfg.Lateness), to, sw.cfg.Batch)
+	if err != nil {
+		return err
+	}
+	for _, v := range reviews {
+		d, ok, err := sw.videoReminder(ctx, v, sw.now)
+		if err == nil && ok {
+			err = sw.send(ctx, d)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sweep is one Sweep's progress.

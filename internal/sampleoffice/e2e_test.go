@@ -284,7 +284,7 @@ func TestOfficeRefusals(t *testing.T) {
 			return e.pinLogin(b, resp, "12345678Z")
 		},
 		status: http.StatusForbidden, host: "issuer",
-		want: []string{sampleoffice.Name, "substantial", "Canjear un permiso de conducir extranjero"},
+		want: []string{sampleoffice.Name, "substantial", "Exchange a foreign driving licence"},
 	}, {
 		name: "acr_values lowered in the browser",
 		run: func(t *testing.T) (*http.Response, string) {

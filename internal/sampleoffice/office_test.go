@@ -32,21 +32,22 @@ func TestTextsCoverTheTemplates(t *testing.T) {
 
 // TestRegisterCommand checks the printed line is what "llavero admin
 // client add" accepts: both redirect URIs, and procedures as
-// ID:NAME:LEVEL[:certificate|:remote] with no stray colon in a name.
+// ID:NAME|ENGLISH NAME:LEVEL[:certificate|:remote] with no stray colon or
+// bar in a name.
 func TestRegisterCommand(t *testing.T) {
 	got := RegisterCommand("http://127.0.0.1:9090/")
 	for _, want := range []string{
 		"llavero admin client add --name 'Sede electrónica de Tráfico (ejemplo)'",
 		"--redirect-uri http://127.0.0.1:9090/callback --redirect-uri http://127.0.0.1:9090/ --min-acr low",
-		"--procedure 'points-balance:Consultar el saldo de puntos:low'",
-		"--procedure 'licence-exchange:Canjear un permiso de conducir extranjero:substantial:remote'",
+		"--procedure 'points-balance:Consultar el saldo de puntos|Check your points balance:low'",
+		"--procedure 'licence-exchange:Canjear un permiso de conducir extranjero|Exchange a foreign driving licence:substantial:remote'",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
 	for _, p := range Procedures {
-		if strings.Contains(p.Name.ES, ":") || loa.Rank(p.ACR) == 0 {
+		if strings.ContainsAny(p.Name.ES+p.Name.EN, ":|") || p.Name.EN == "" || loa.Rank(p.ACR) == 0 {
 			t.Errorf("procedure %s cannot be registered as it is", p.ID)
 		}
 	}
@@ -214,7 +215,7 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("%s: %s", k.ID, cmd)
 		}
 		for _, p := range k.Procedures {
-			if strings.Contains(p.Name.ES, ":") || loa.Rank(p.ACR) == 0 || !strings.Contains(cmd, "--procedure '"+p.ID+":") {
+			if strings.ContainsAny(p.Name.ES+p.Name.EN, ":|") || loa.Rank(p.ACR) == 0 || !strings.Contains(cmd, "--procedure '"+p.ID+":") {
 				t.Errorf("%s: procedure %s cannot be registered as it is", k.ID, p.ID)
 			}
 			if p.outcome == nil {

@@ -43,9 +43,9 @@ type Kind struct {
 
 // Procedures are the traffic office's procedures, in the order the home
 // page lists them. The levels are DOMAIN.md's traffic office; the IDs and
-// Spanish names are what `llavero admin client add --procedure`
-// registers, so llavero's level page names the same procedures the office
-// shows.
+// both names are what `llavero admin client add --procedure` registers,
+// so llavero's pages name the same procedures the office shows, in the
+// page's language.
 var Procedures = []Procedure{
 	{ID: "points-balance", Name: i18n.T("Consultar el saldo de puntos", "Check your points balance"), ACR: loa.Low},
 	{ID: "fine-payment", Name: i18n.T("Pagar una multa", "Pay a fine"), ACR: loa.Low},
@@ -124,7 +124,7 @@ func (k Kind) RegisterCommand(publicURL string) string {
 	}
 	b.WriteString(" --min-acr " + k.MinACR())
 	for _, p := range k.Procedures {
-		spec := p.ID + ":" + p.Name.ES + ":" + p.ACR
+		spec := p.ID + ":" + p.Name.ES + "|" + p.Name.EN + ":" + p.ACR
 		if p.Signature != "" {
 			spec += ":" + p.Signature
 		}

@@ -139,7 +139,8 @@ type VideoReview struct {
 // level of assurance it needs.
 type Procedure struct {
 	ID        string // short, stable, e.g. "points-balance"
-	Name      string // as people read it
+	Name      string // as people read it, in Spanish
+	NameEN    string // in English; "" shows Name to English readers too
 	ACR       string // "low", "substantial" or "high"
 	Signature bool   // whether it needs a signature
 	// SignatureKind is which signature: SignatureCertificate or
@@ -270,4 +271,13 @@ func (v VideoReview) Queued() time.Time {
 		return v.CreatedAt
 	}
 	return v.SubmittedAt
+}
+
+// NameFor is the procedure's name in lang ("es" or "en"): the English one
+// when asked for and given, else the Spanish one.
+func (p Procedure) NameFor(lang string) string {
+	if lang == "en" && p.NameEN != "" {
+		return p.NameEN
+	}
+	return p.Name
 }

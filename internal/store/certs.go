@@ -76,6 +76,9 @@ type Certificate struct {
 	RevokedAt        time.Time // zero while not revoked
 	RevocationReason int       // RFC 5280 CRLReason
 	RenewedBy        string    // serial of the certificate that renewed this one
+	// BackupConfirmedAt is when the holder last proved, with the key read
+	// from a copy of the .p12, that a backup exists; zero until then.
+	BackupConfirmedAt time.Time
 }
 
 // CertificateFilter narrows ListCertificates.
@@ -84,7 +87,8 @@ type CertificateFilter struct {
 	Kind     string
 	Revoked  bool // only revoked certificates (the CRL's content)
 	Limit    int  // 0 means 100; the CRL passes a large limit
-	// OmitDER leaves Certificate.DER nil. A CRL needs the serials and
+	// OmitDER leaves Certificate.DER nil (and BackupConfirmedAt zero). A
+	// CRL needs the serials and
 	// revocation details only: without the DER, 100 000 revoked
 	// certificates are listed from an index alone, in a third of the time
 	// and a fifth of the memory.

@@ -143,7 +143,7 @@ func (a *accountRoutes) portalOf(r *http.Request, sess store.Session) (portalVie
 		return v, err
 	}
 	for _, p := range reach {
-		rv := reachView{Office: p.Office, Name: p.Procedure.Name, Level: label(acrLabels, p.Need), Again: p.LogInAgain,
+		rv := reachView{Office: p.Office, Name: p.Procedure.NameFor(string(LangOf(r))), Level: label(acrLabels, p.Need), Again: p.LogInAgain,
 			Why: p.Why, WaysUp: p.WaysUp, Signature: p.Procedure.SignatureNeeded() != "", CanSign: p.CanSign, SignWhy: p.SignWhy}
 		if p.Now {
 			v.Now = append(v.Now, rv)

@@ -78,6 +78,7 @@ func (s *Server) MountCertificates(d CertDeps) {
 	s.Handle("POST /api/v1/certificates/download", http.HandlerFunc(c.download))
 	s.Handle("POST /api/v1/certificates/cancel", http.HandlerFunc(c.cancel))
 	s.Handle("POST /api/v1/certificates/status", http.HandlerFunc(c.status))
+	s.Handle("POST /api/v1/certificates/backup", http.HandlerFunc(c.backup))
 
 	s.Handle("POST "+ca.PathOCSP, http.HandlerFunc(c.ocsp.post))
 	// The GET form carries base64, which may hold "/": only a wildcard
@@ -254,6 +255,39 @@ func (c *certRoutes) download(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, c.issued(cert))
 }
 
+type backupRequest struct {
+	Serial    string `json:"serial"`
+	Challenge string `json:"challenge"`
+	Signature string `json:"signature"` // base64
+}
+
+type backupJSON struct {
+	Serial            string `json:"serial"`
+	BackupConfirmedAt string `json:"backup_confirmed_at"`
+}
+
+// backup records that the holder proved, with the key read from a copy of
+// the .p12, that a backup exists ("llavero cert backup").
+func (c *certRoutes) backup(w http.ResponseWriter, r *http.Request) {
+	var req backupRequest
+	if !c.s.decode(w, r, &req) {
+		return
+	}
+	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(req.Signature))
+	if err != nil || len(sig) == 0 {
+		c.s.certError(w, r, errField("signature"))
+		return
+	}
+	cert, err := c.d.RA.ConfirmBackup(r.Context(), ra.BackupRequest{
+		Serial: strings.ToLower(strings.TrimSpace(req.Serial)), Challenge: req.Challenge, Signature: sig, ClientKey: clientKey(r),
+	})
+	if err != nil {
+		c.s.certError(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, backupJSON{Serial: cert.Serial, BackupConfirmedAt: rfc3339(cert.BackupConfirmedAt)})
+}
+
 type codeRequest struct {
 	ID      string `json:"id"`
 	Surname string `json:"surname"`
@@ -373,7 +407,10 @@ var certErrorStatus = map[string]int{
 	"renew.registry_changed":    http.StatusConflict,
 	"csr.key_in_use":            http.StatusConflict,
 
+	"backup.not_valid":      http.StatusConflict,
+	"backup.renewed":        http.StatusConflict,
 	"download.key_mismatch": http.StatusForbidden,
+	"backup.key_mismatch":   http.StatusForbidden,
 	"office.operator":       http.StatusForbidden,
 	"office.not_handled":    http.StatusForbidden,
 	"renew.expired":         http.StatusForbidden,

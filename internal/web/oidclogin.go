@@ -78,7 +78,7 @@ type levelPage struct {
 // levelProc is a procedure of the office that needs more than this
 // session: its level, and how it is signed (empty when it is not).
 type levelProc struct {
-	Name  string
+	Name  string // in the page's language ([store.Procedure.NameFor])
 	Level i18n.Text
 	Sign  i18n.Text
 }
@@ -160,7 +160,7 @@ func (o *oidcRoutes) tooLow(w http.ResponseWriter, r *http.Request, lr oidc.Logi
 	pg := levelPage{Client: lr.Client.Name, Need: label(acrLabels, lr.NeedACR), Have: label(acrLabels, sess.ACR), StrongURL: strong}
 	for _, p := range lr.Procedures {
 		if !loa.Meets(sess.ACR, p.ACR) {
-			pg.Procs = append(pg.Procs, levelProc{Name: p.Name, Level: label(acrLabels, p.ACR), Sign: signText(p.SignatureNeeded())})
+			pg.Procs = append(pg.Procs, levelProc{Name: p.NameFor(string(LangOf(r))), Level: label(acrLabels, p.ACR), Sign: signText(p.SignatureNeeded())})
 		}
 	}
 	st := loa.Standing{HasAccount: true}

@@ -189,8 +189,9 @@ func (a answers) query() string {
 
 func (p procRef) key() string { return p.Client + "." + p.Proc }
 
-// catalogueOf lists every procedure of every registered relying party.
-func (st *startRoutes) catalogueOf(ctx context.Context) ([]catalogueProc, error) {
+// catalogueOf lists every procedure of every registered relying party,
+// each named in lang (the Spanish name when it has no English one).
+func (st *startRoutes) catalogueOf(ctx context.Context, lang i18n.Lang) ([]catalogueProc, error) {
 	clients, err := st.d.Clients.ListClients(ctx)
 	if err != nil {
 		return nil, err
@@ -198,6 +199,7 @@ func (st *startRoutes) catalogueOf(ctx context.Context) ([]catalogueProc, error)
 	var out []catalogueProc
 	for _, c := range clients {
 		for _, p := range c.Procedures {
+			p.Name = p.NameFor(string(lang))
 			out = append(out, catalogueProc{Ref: procRef{Client: c.ID, Proc: p.ID}, Office: c.Name, Procedure: p})
 		}
 	}
@@ -249,7 +251,7 @@ type planPage struct {
 // form shows the questions, filled in with the answers in the query (the
 // "change my answers" link of a plan).
 func (st *startRoutes) form(w http.ResponseWriter, r *http.Request) {
-	cat, err := st.catalogueOf(r.Context())
+	cat, err := st.catalogueOf(r.Context(), LangOf(r))
 	if err != nil {
 		st.s.Error(w, r, err)
 		return
@@ -283,7 +285,7 @@ func formData(a answers, cat []catalogueProc, missing bool) startForm {
 // questions still to answer marked, when some answer is missing.
 func (st *startRoutes) plan(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	cat, err := st.catalogueOf(ctx)
+	cat, err := st.catalogueOf(ctx, LangOf(r))
 	if err != nil {
 		st.s.Error(w, r, err)
 		return

@@ -31,14 +31,14 @@ func (startStore) ListOffices(context.Context) ([]store.Office, error) {
 func (startStore) ListClients(context.Context) ([]store.Client, error) {
 	return []store.Client{
 		{ID: "traffic", Name: "Sede de Tráfico", Procedures: []store.Procedure{
-			{ID: "points-balance", Name: "Consulta de puntos", ACR: "low"},
-			{ID: "licence-exchange", Name: "Canje de permiso", ACR: "substantial", Signature: true, SignatureKind: store.SignatureRemote},
+			{ID: "points-balance", Name: "Consulta de puntos", NameEN: "Points balance", ACR: "low"},
+			{ID: "licence-exchange", Name: "Canje de permiso", NameEN: "Licence exchange", ACR: "substantial", Signature: true, SignatureKind: store.SignatureRemote},
 		}},
 		{ID: "tax", Name: "Sede Tributaria", Procedures: []store.Procedure{
-			{ID: "tax-return", Name: "Declaración de la renta", ACR: "substantial"},
+			{ID: "tax-return", Name: "Declaración de la renta", NameEN: "Income tax return", ACR: "substantial"},
 			// Stored before signature kinds: a certificate signature.
-			{ID: "vat-return", Name: "IVA trimestral", ACR: "substantial", Signature: true},
-			{ID: "customs", Name: "Aduanas con tarjeta", ACR: "high"},
+			{ID: "vat-return", Name: "IVA trimestral", NameEN: "Quarterly VAT", ACR: "substantial", Signature: true},
+			{ID: "customs", Name: "Aduanas con tarjeta", ACR: "high"}, // no English name: the Spanish one serves
 		}},
 	}, nil
 }
@@ -482,7 +482,7 @@ func BenchmarkPlan(b *testing.B) {
 func BenchmarkBuildPlan(b *testing.B) {
 	offices, _ := startStore{}.ListOffices(context.Background())
 	s := &startRoutes{d: StartDeps{Clients: startStore{}}}
-	cat, _ := s.catalogueOf(context.Background())
+	cat, _ := s.catalogueOf(context.Background(), i18n.ES)
 	q, _ := url.ParseQuery("doc=tie&phone=foreign&cert=none&proc=traffic.licence-exchange&proc=tax.tax-return")
 	b.ReportAllocs()
 	for b.Loop() {
@@ -491,5 +491,38 @@ func BenchmarkBuildPlan(b *testing.B) {
 			b.Fatal(err)
 		}
 		buildPlan(a, chosen, offices, planOptions{ForeignPhones: true, CodeDays: 30})
+	}
+}
+
+// TestProcedureNamesFollowThePage: the form and the plan name each
+// procedure in the page's language, and in Spanish when it has no English
+// name.
+func TestProcedureNamesFollowThePage(t *testing.T) {
+	h := newStartServer(t, StartDeps{}).Handler()
+	const plan = "doc=dni&phone=es&cert=none&proc=traffic.licence-exchange&proc=tax.customs"
+	for _, tc := range []struct {
+		lang, path string
+		want, not  []string
+	}{
+		{"en", StartPath, []string{"Points balance", "Licence exchange", "Income tax return", "Aduanas con tarjeta"}, []string{"Consulta de puntos", "Canje de permiso"}},
+		{"es", StartPath, []string{"Consulta de puntos", "Canje de permiso", "Declaración de la renta", "Aduanas con tarjeta"}, []string{"Points balance", "Licence exchange"}},
+		{"en", PlanPath + "?" + plan, []string{"Licence exchange", "Aduanas con tarjeta"}, []string{"Canje de permiso"}},
+		{"es", PlanPath + "?" + plan, []string{"Canje de permiso", "Aduanas con tarjeta"}, []string{"Licence exchange"}},
+	} {
+		resp := do(t, h, "GET", tc.path, map[string]string{"Accept-Language": tc.lang})
+		page := body(t, resp)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s in %s: %d", tc.path, tc.lang, resp.StatusCode)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s in %s lacks %q", tc.path, tc.lang, w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(page, n) {
+				t.Errorf("%s in %s shows %q", tc.path, tc.lang, n)
+			}
+		}
 	}
 }

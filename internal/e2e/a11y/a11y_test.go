@@ -1,6 +1,7 @@
 package a11y_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -8,6 +9,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"image/png"
 	"io/fs"
 	"net"
 	"net/http"
@@ -25,6 +28,7 @@ import (
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/keystore"
 	"github.com/llavero/llavero/internal/platformtest"
+	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/registry"
 	"github.com/llavero/llavero/internal/store"
 )
@@ -155,7 +159,7 @@ func TestPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e := platformtest.Start(t, platformtest.Options{})
+	e := platformtest.Start(t, platformtest.Options{DevOutbox: true})
 	b := browsertest.OwnWith(t, browsertest.Options{ClientCert: operator(t, e)})
 	if _, err := registry.Import(context.Background(), e.Store, strings.NewReader(strings.Join(registry.Header, ",")+"\n"+newcomers), registry.ImportOptions{}); err != nil {
 		t.Fatal(err)
@@ -173,16 +177,32 @@ func TestPages(t *testing.T) {
 			// Logged out.
 			p.Go(e.Issuer + "/" + q)
 			c.check(p, "home")
-			for _, pg := range []struct{ name, path string }{
-				{"login", "/login"},
-				{"login-pin", "/login/pin"},
-				{"login-password", "/login/password"},
-				{"login-app", "/login/app"},
-				{"register", "/account/register"},
-				{"register-letter", "/account/register/letter"},
-				{"register-video", "/account/register/video"},
+			for _, pg := range []struct {
+				name, path string
+				status     int // 0: 200
+			}{
+				{"login", "/login", 0},
+				{"login-pin", "/login/pin", 0},
+				{"login-password", "/login/password", 0},
+				// The app login needs a secure context (localhost or HTTPS)
+				// for passkeys: on 127.0.0.1 the page explains it is off.
+				{"login-app", "/login/app", http.StatusServiceUnavailable},
+				{"register", "/account/register", 0},
+				{"register-letter", "/account/register/letter", 0},
+				{"register-video", "/account/register/video", 0},
+				{"start", "/start", 0},
+				{"start-plan", "/start/plan?doc=tie&phone=foreign&cert=none&proc=" + e.ClientID + ".licence-exchange&proc=" + e.ClientID + ".points-balance", 0},
+				{"start-plan-cert", "/start/plan?doc=dni&phone=es&cert=valid", 0},
+				{"offices", "/offices", 0},
+				{"dev-outbox", "/dev/outbox", 0},
 			} {
-				p.Go(e.Issuer + pg.path)
+				want := pg.status
+				if want == 0 {
+					want = http.StatusOK
+				}
+				if st := p.Go(e.Issuer + pg.path); st != want {
+					t.Errorf("%s: status %d at %s, want %d", pg.name, st, p.URL(), want)
+				}
 				c.check(p, pg.name)
 			}
 			if st := p.Go(e.Issuer + "/no-such-page"); st != 404 {
@@ -214,6 +234,10 @@ func TestPages(t *testing.T) {
 			c.check(p, "account-not-me")
 			p.Go(e.Issuer + "/account/app")
 			c.check(p, "account-app")
+			if st := p.Go(e.Issuer + "/app/scan"); st != http.StatusOK {
+				t.Errorf("app-scan: status %d", st)
+			}
+			c.check(p, "app-scan")
 
 			// Registering: a letter asked for, and video identification
 			// up to the camera step, by people with no account yet.
@@ -232,6 +256,8 @@ func TestPages(t *testing.T) {
 			reg.Fill("#pin", e.LastCode(t, nc.video))
 			reg.Submit(`form[action="/account/register/video/verify"] button[type=submit]`)
 			c.check(reg, "register-video-steps")
+			// The newcomer's evidence, sent for review, for the console.
+			review := submitVideo(t, e, nc.video)
 
 			// The sample office and its procedure page, logged in.
 			p.Go(e.Office + "/" + q)
@@ -282,6 +308,22 @@ func TestPages(t *testing.T) {
 			c.check(op, "console")
 			op.Go(console(e) + "/office/reviews")
 			c.check(op, "console-reviews")
+			if st := op.Go(console(e) + "/office/reviews/" + review); st != http.StatusOK || !op.Has("video") {
+				t.Errorf("console-review: status %d, video shown %v", st, op.Has("video"))
+			}
+			c.check(op, "console-review")
+			// A person with a pending application, found by DNI, and the
+			// result of refusing it.
+			applicant := pendingApplication(t, e, nc.letter)
+			if st := op.Go(console(e) + "/office/case?q=" + applicant); st != http.StatusOK || !op.Has(`form[action="/office/refuse"]`) {
+				t.Errorf("console-case: status %d, refusal form %v", st, op.Has(`form[action="/office/refuse"]`))
+			}
+			c.check(op, "console-case")
+			op.Select(`form[action="/office/refuse"] select[name=reason]`, "identity.not_proven")
+			if st := op.Submit(`form[action="/office/refuse"] button[type=submit]`); st != http.StatusOK {
+				t.Errorf("refusing at the desk: status %d at %s", st, op.URL())
+			}
+			c.check(op, "console-result")
 			// The certificate pages of the same origin, shown an
 			// operator's certificate instead of a citizen's.
 			op.Go(console(e) + "/login/certificate")
@@ -333,6 +375,55 @@ func TestCheckerFinds(t *testing.T) {
 	}
 }
 
+// submitVideo uploads a small photo of each side of the document and a
+// video header for personID (whose video registration left a draft) and
+// sends them for review; it returns the review's ID.
+func submitVideo(t *testing.T, e *platformtest.Env, personID string) string {
+	t.Helper()
+	ctx := context.Background()
+	var buf bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 8, 5))
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	webm := append([]byte{0x1A, 0x45, 0xDF, 0xA3}, make([]byte, 64)...)
+	for kind, data := range map[string][]byte{
+		store.EvidenceDocumentFront: buf.Bytes(), store.EvidenceDocumentBack: buf.Bytes(), store.EvidenceSelfieVideo: webm,
+	} {
+		if _, err := e.Platform.IdP.AddEvidence(ctx, personID, kind, bytes.NewReader(data), int64(len(data))); err != nil {
+			t.Fatalf("evidence %s: %v", kind, err)
+		}
+	}
+	v, err := e.Platform.IdP.SubmitVideo(ctx, personID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.ID
+}
+
+// pendingApplication applies for a certificate as personID (in the
+// registry, surname from it) and returns the identifier to look up.
+func pendingApplication(t *testing.T, e *platformtest.Env, personID string) string {
+	t.Helper()
+	ctx := context.Background()
+	person, err := e.Store.GetPerson(ctx, personID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keystore.Generate(keystore.P256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, err := keystore.CreateCSR(key, personID, person.FirstSurname, "applicant@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Platform.RA.Apply(ctx, ra.ApplyRequest{ID: personID, Surname: person.FirstSurname, Email: "applicant@example.org", CSR: csr, Lang: i18n.ES}); err != nil {
+		t.Fatal(err)
+	}
+	return personID
+}
+
 // methods sets the login methods the sample office accepts (nil: all).
 func methods(t *testing.T, e *platformtest.Env, m []string) {
 	t.Helper()
@@ -351,7 +442,7 @@ func operator(t *testing.T, e *platformtest.Env) *browsertest.ClientCert {
 	ctx := context.Background()
 	p := e.Platform
 	office, err := p.RA.AddOffice(ctx, store.Office{Name: "Oficina de prueba", Address: "Plaza Mayor 1", City: "Madrid",
-		PostalCode: "28012", Province: "Madrid", Handles: []string{"video-review"}}, "admin:test")
+		PostalCode: "28012", Province: "Madrid", Handles: []string{"certificate", "account", "video-review"}}, "admin:test")
 	if err != nil {
 		t.Fatal(err)
 	}

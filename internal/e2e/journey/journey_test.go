@@ -99,7 +99,7 @@ func TestNewcomersJourney(t *testing.T) {
 			t.Fatalf("home: status %d", st)
 		}
 		p.Click(`a[href="/start"]`)
-		mustSay(t, p, "NIE with a TIE card", "A Spanish mobile (+34)", "Canjear un permiso de conducir extranjero")
+		mustSay(t, p, "NIE with a TIE card", "A Spanish mobile (+34)", "Exchange a foreign driving licence")
 		p.Press("#doc-tie")
 		p.Press("#phone-es")
 		p.Press("#cert-none")
@@ -140,9 +140,9 @@ func TestNewcomersJourney(t *testing.T) {
 			t.Errorf("the account step does not say what the certificate gives:\n%s", account)
 		}
 		procs := p.Text("#step-procedures")
-		// The licence exchange is signed by remote signing with an SMS code,
-		// not with the certificate.
-		for _, w := range []string{"Canjear un permiso de conducir extranjero", sampleoffice.Name, "substantial",
+		// The licence exchange, named in the page's language, is signed by
+		// remote signing with an SMS code, not with the certificate.
+		for _, w := range []string{"Exchange a foreign driving licence", sampleoffice.Name, "substantial",
 			"You also sign it on llavero, without installing anything, with a code we send to your mobile by SMS."} {
 			if !strings.Contains(procs, w) {
 				t.Errorf("the procedures step does not say %q:\n%s", w, procs)

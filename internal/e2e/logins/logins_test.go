@@ -115,7 +115,7 @@ func TestLogins(t *testing.T) {
 		mustSay(t, p, "You need a higher level of sign-in", sampleoffice.Name,
 			"asks, for this procedure, for the level substantial",
 			"You logged in at the level low", "Your account is registered at the level basic",
-			"Canjear un permiso de conducir extranjero", // the procedure, as the office registered it
+			"Exchange a foreign driving licence", // the procedure, as the office registered it in English
 			"How to get there", "Get your certificate", "Go to a registration office", "video identification")
 		if p.Has(`form[action="/login/step-up"]`) {
 			t.Error("a basic account is offered the SMS step-up, which cannot reach substantial")

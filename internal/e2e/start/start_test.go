@@ -70,7 +70,7 @@ func TestStartOnThePlatform(t *testing.T) {
 	if !strings.Contains(check, "Oficina Centro") || strings.Contains(check, "Sala de revisión") {
 		t.Error("the identity check should list the office that does it, and only that one")
 	}
-	for _, want := range []string{"Your original TIE, not expired", "risk-request-passport-not-nie", "risk-account-foreign-sms", "Canjear un permiso de conducir extranjero"} {
+	for _, want := range []string{"Your original TIE, not expired", "risk-request-passport-not-nie", "risk-account-foreign-sms", "Exchange a foreign driving licence"} {
 		if !strings.Contains(plan, want) {
 			t.Errorf("plan lacks %q", want)
 		}

@@ -188,7 +188,9 @@ var applications = newTable("applications",
 		"created_at", "expires_at", "reminded7_at", "reminded1_at", "decided_at", "office_id", "operator_id",
 		"refusal_code", "document_type", "document_number", "document_expiry", "cert_serial", "downloaded_at"},
 	[]string{"created_at"},
-	[]string{"code_hash"}, []string{"person_id", "created_at"}, []string{"state", "expires_at"})
+	[]string{"code_hash"}, []string{"person_id", "created_at"}, []string{"state", "expires_at"},
+	// applications_downloaded (00011), partial on downloaded_at.
+	[]string{"downloaded_at", "cert_serial"})
 
 // normApplication gives a the form a read returns.
 func normApplication(a *store.Application) {
@@ -317,7 +319,7 @@ func (o ops) vacant(ctx context.Context, key, q string, args ...any) error {
 
 var certificates = newTable("certificates",
 	[]string{"serial", "kind", "person_id", "application_id", "der", "not_before", "not_after", "created_at",
-		"revoked_at", "revocation_reason", "renewed_by"},
+		"revoked_at", "revocation_reason", "renewed_by", "backup_confirmed_at"},
 	[]string{"created_at"},
 	[]string{"person_id", "not_before"},
 	// certificates_revoked covers the table but for der.
@@ -325,7 +327,7 @@ var certificates = newTable("certificates",
 
 func normCertificate(c *store.Certificate) {
 	c.DER = emptyBytes(c.DER)
-	for _, t := range []*time.Time{&c.NotBefore, &c.NotAfter, &c.CreatedAt, &c.RevokedAt} {
+	for _, t := range []*time.Time{&c.NotBefore, &c.NotAfter, &c.CreatedAt, &c.RevokedAt, &c.BackupConfirmedAt} {
 		*t = Timestamp(*t)
 	}
 }
@@ -334,7 +336,7 @@ func certificateArgs(d *Dialect, c *store.Certificate) []any {
 	return []any{
 		c.Serial, c.Kind, c.PersonID, optText(c.ApplicationID), blob(c.DER),
 		d.Time(c.NotBefore), d.Time(c.NotAfter), d.Time(c.CreatedAt),
-		optTime(d, c.RevokedAt), c.RevocationReason, c.RenewedBy,
+		optTime(d, c.RevokedAt), c.RevocationReason, c.RenewedBy, optTime(d, c.BackupConfirmedAt),
 	}
 }
 
@@ -342,7 +344,7 @@ func scanCertificate(r scanner, c *store.Certificate) error {
 	return r.Scan(
 		&c.Serial, &c.Kind, &c.PersonID, textCol{&c.ApplicationID}, bytesCol{&c.DER},
 		timeCol{&c.NotBefore}, timeCol{&c.NotAfter}, timeCol{&c.CreatedAt},
-		timeCol{&c.RevokedAt}, &c.RevocationReason, &c.RenewedBy,
+		timeCol{&c.RevokedAt}, &c.RevocationReason, &c.RenewedBy, timeCol{&c.BackupConfirmedAt},
 	)
 }
 
@@ -362,12 +364,13 @@ func (o ops) GetCertificate(ctx context.Context, serial string) (store.Certifica
 	return c, nil
 }
 
-// selectCertificatesNoDER reads NULL for the DER, which leaves out the only
-// column the covering index certificates_revoked lacks: the CRL's listing
-// then never reads the table.
+// selectCertificatesNoDER reads NULL for the DER and the backup
+// confirmation, which leaves out the only columns the covering index
+// certificates_revoked lacks: the CRL's listing then never reads the table.
 var selectCertificatesNoDER = func() string {
 	cols := slices.Clone(certificates.cols)
 	cols[slices.Index(cols, "der")] = "NULL"
+	cols[slices.Index(cols, "backup_confirmed_at")] = "NULL"
 	return "SELECT " + strings.Join(cols, ", ") + " FROM certificates"
 }()
 

@@ -277,6 +277,7 @@ func (c listCol) Scan(src any) error {
 type procedure struct {
 	ID            string `json:"id"`
 	Name          string `json:"name"`
+	NameEN        string `json:"name_en,omitempty"`
 	ACR           string `json:"acr"`
 	Signature     bool   `json:"signature"`
 	SignatureKind string `json:"signature_kind,omitempty"`

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/llavero/llavero/internal/store"
@@ -30,7 +32,40 @@ var (
 		" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = o.person_id)" +
 		" AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.subject = o.id AND r.kind = $3 AND r.threshold = $4)" +
 		" ORDER BY o.expires_at, o.id LIMIT $5")
+	// Certificates downloaded (or renewed: that application is born
+	// downloaded) in the window, by the partial index applications_downloaded
+	// (00011); at most one certificate per application.
+	certificatesWithoutBackup = static("SELECT " + prefixed("c", certificates.cols, "der") + " FROM applications a" +
+		" JOIN certificates c ON c.serial = a.cert_serial" +
+		" WHERE a.downloaded_at IS NOT NULL AND a.downloaded_at > $1 AND a.downloaded_at <= $2" +
+		" AND c.kind = 'person' AND c.revoked_at IS NULL AND c.renewed_by = '' AND c.not_after > $3" +
+		" AND c.backup_confirmed_at IS NULL" +
+		" AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.subject = c.serial AND r.kind = $4)" +
+		" ORDER BY a.downloaded_at, c.serial LIMIT $5")
+	// Refused reviews are few: no index but the table's.
+	videoRefusalsToRemind = static("SELECT " + prefixed("v", videoReviews.cols, "") + " FROM video_reviews v" +
+		" WHERE v.state = '" + store.ReviewRefused + "' AND v.decided_at > $1 AND v.decided_at <= $2" +
+		" AND EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = v.person_id AND a.level = '" + store.LevelBasic + "')" +
+		" AND NOT EXISTS (SELECT 1 FROM video_reviews w WHERE w.person_id = v.person_id AND w.id <> v.id AND w.created_at >= v.created_at)" +
+		" AND NOT EXISTS (SELECT 1 FROM applications p WHERE p.person_id = v.person_id AND p.created_at > v.decided_at" +
+		" AND p.state IN ('" + store.AppPending + "', '" + store.AppApproved + "', '" + store.AppDownloaded + "'))" +
+		" AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.subject = v.id AND r.kind = $3)" +
+		" ORDER BY v.decided_at, v.id LIMIT $4")
 )
+
+// prefixed lists cols qualified by alias, with NULL in place of the
+// column null (none for "").
+func prefixed(alias string, cols []string, null string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		if c == null {
+			out[i] = "NULL"
+			continue
+		}
+		out[i] = alias + "." + c
+	}
+	return strings.Join(out, ", ")
+}
 
 func scanReminder(r scanner, m *store.Reminder) error {
 	return r.Scan(&m.Subject, &m.Kind, &m.Threshold, &m.PersonID, &m.Lang, &m.Title, &m.Body,
@@ -41,7 +76,7 @@ func (o ops) CreateReminder(ctx context.Context, m store.Reminder) error {
 	switch {
 	case m.Subject == "" || m.PersonID == "":
 		return errors.New("create reminder: no subject or person")
-	case m.Kind != store.ReminderCertExpiry && m.Kind != store.ReminderLetterCode:
+	case !slices.Contains(store.ReminderKinds, m.Kind):
 		return fmt.Errorf("create reminder: unknown kind %q", m.Kind)
 	case m.Threshold < 0:
 		return errors.New("create reminder: negative threshold")
@@ -68,6 +103,16 @@ func (o ops) LetterCodesToRemind(ctx context.Context, kind string, threshold int
 		[]any{o.d.Time(Timestamp(from)), o.d.Time(Timestamp(to)), kind, threshold, limitOr100(limit)}, scanCode)
 }
 
+func (o ops) CertificatesWithoutBackup(ctx context.Context, kind string, from, to, now time.Time, limit int) ([]store.Certificate, error) {
+	return list(ctx, o, "certificates without backup", certificatesWithoutBackup,
+		[]any{o.d.Time(Timestamp(from)), o.d.Time(Timestamp(to)), o.d.Time(Timestamp(now)), kind, limitOr100(limit)}, scanCertificate)
+}
+
+func (o ops) VideoRefusalsToRemind(ctx context.Context, kind string, from, to time.Time, limit int) ([]store.VideoReview, error) {
+	return list(ctx, o, "video refusals to remind", videoRefusalsToRemind,
+		[]any{o.d.Time(Timestamp(from)), o.d.Time(Timestamp(to)), kind, limitOr100(limit)}, scanVideoReview)
+}
+
 // The Store's own reminder methods: reads on the read pool, the
 // single-statement insert on the write pool.
 
@@ -89,4 +134,14 @@ func (db *DB) CertificatesToRemind(ctx context.Context, kind string, threshold i
 // LetterCodesToRemind implements [store.ReminderTx].
 func (db *DB) LetterCodesToRemind(ctx context.Context, kind string, threshold int, from, to time.Time, limit int) ([]store.OneTimeCode, error) {
 	return db.reader().LetterCodesToRemind(ctx, kind, threshold, from, to, limit)
+}
+
+// CertificatesWithoutBackup implements [store.ReminderTx].
+func (db *DB) CertificatesWithoutBackup(ctx context.Context, kind string, from, to, now time.Time, limit int) ([]store.Certificate, error) {
+	return db.reader().CertificatesWithoutBackup(ctx, kind, from, to, now, limit)
+}
+
+// VideoRefusalsToRemind implements [store.ReminderTx].
+func (db *DB) VideoRefusalsToRemind(ctx context.Context, kind string, from, to time.Time, limit int) ([]store.VideoReview, error) {
+	return db.reader().VideoRefusalsToRemind(ctx, kind, from, to, limit)
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync/atomic"
 	"time"
 
 	"github.com/llavero/llavero/internal/store"
@@ -87,7 +88,15 @@ type DB struct {
 	readStmts, writeStmts prepared
 	// group, when the dialect wants it, runs InTx.
 	group *groupCommit
+	// writes counts the write transactions and statements started, so
+	// that work meant for a process that writes (SQLite's checkpoints)
+	// is skipped by one that only reads.
+	writes atomic.Uint64
 }
+
+// Writes is how many write transactions and statements this DB has
+// started.
+func (db *DB) Writes() uint64 { return db.writes.Load() }
 
 // New returns a DB that runs single-statement reads on read and every write,
 // and every transaction, on write. Close closes both. It must be called
@@ -143,6 +152,7 @@ func RunTx(ctx context.Context, db *sql.DB, name string, fn func(*sql.Tx) error)
 // is given: a write through the Store itself would wait for the very
 // connection fn is holding (SQLite has one writer).
 func (db *DB) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	db.writes.Add(1)
 	if db.group != nil {
 		return db.group.run(ctx, func(tx *sql.Tx) error {
 			// The transaction is the batch's: a caller's cancellation
@@ -157,7 +167,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 
 func (db *DB) reader() ops { return ops{cached{q: db.read, p: db.readStmts}, db.d} }
 
-func (db *DB) writer() ops { return ops{cached{q: db.write, p: db.writeStmts}, db.d} }
+func (db *DB) writer() ops {
+	db.writes.Add(1)
+	return ops{cached{q: db.write, p: db.writeStmts}, db.d}
+}
 
 // GetPerson implements [store.Tx].
 func (db *DB) GetPerson(ctx context.Context, id string) (store.Person, error) {

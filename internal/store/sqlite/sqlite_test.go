@@ -292,3 +292,54 @@ func TestOpenOddPath(t *testing.T) {
 		t.Errorf("database is not at the path given: %v", err)
 	}
 }
+
+// TestCheckpointerCopiesTheWAL: commits land in the WAL and the
+// checkpointer, not the commits, copies them into the database file: a
+// copy of the main file alone (no -wal beside it) soon holds them.
+func TestCheckpointerCopiesTheWAL(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "llavero.db")
+	s := openT(t, path)
+	ctx := context.Background()
+	const n = 50
+	for i := range n {
+		if err := s.AddOutbox(ctx, store.Message{ID: fmt.Sprintf("m%03d", i), Kind: store.KindSMS, To: "+34612345678",
+			PersonID: "X1234567L", Lang: "es", Body: "llavero: tu código es 123456.", CreatedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A run that began after the last commit.
+	deadline := time.Now().Add(10 * time.Second)
+	for s.checkpointed.Load() != s.Writes() {
+		if time.Now().After(deadline) {
+			t.Fatal("the checkpointer did not run")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(copyPath, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+copyPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got int
+	if err := db.QueryRow("SELECT count(*) FROM outbox WHERE id LIKE 'm%'").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != n {
+		t.Errorf("the database file alone holds %d of the %d messages: the WAL was not checkpointed", got, n)
+	}
+	// The writer itself leaves checkpoints to the checkpointer, but for
+	// the backstop.
+	var auto int
+	if err := s.write.QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 16384 {
+		t.Errorf("wal_autocheckpoint = %d, %v; want 16384", auto, err)
+	}
+}

@@ -1106,10 +1106,10 @@ func fullClient(id string) store.Client {
 		MinACR:       "substantial",
 		Methods:      []string{"pin", "cert", "app"},
 		Procedures: []store.Procedure{
-			{ID: "points-balance", Name: "Consulta de puntos", ACR: "low"},
+			{ID: "points-balance", Name: "Consulta de puntos", NameEN: "Points balance", ACR: "low"},
 			// As a client stored before signature kinds: a certificate signature.
-			{ID: "vehicle-transfer", Name: "Cambio de titularidad \"urgente\"", ACR: "high", Signature: true},
-			{ID: "licence-exchange", Name: "Canje de permiso", ACR: "substantial", SignatureKind: store.SignatureRemote},
+			{ID: "vehicle-transfer", Name: "Cambio de titularidad \"urgente\"", NameEN: "Change of owner «urgent» ñ", ACR: "high", Signature: true},
+			{ID: "licence-exchange", Name: "Canje de permiso", NameEN: "Licence exchange", ACR: "substantial", SignatureKind: store.SignatureRemote},
 			{ID: "vat-return", Name: "IVA trimestral", ACR: "substantial", Signature: true, SignatureKind: store.SignatureCertificate},
 		},
 		CreatedAt: at(0),
@@ -1181,6 +1181,7 @@ func testUpdateClient(t *testing.T, s store.Store) {
 		// Reordered, one added, one removed.
 		c.RedirectURIs = []string{c.RedirectURIs[1], "https://nueva.example.es/cb", c.RedirectURIs[0]}
 		c.Procedures = []store.Procedure{c.Procedures[1], {ID: "appointment", Name: "Cita previa", ACR: "substantial"}}
+		c.Procedures[0].NameEN = "" // an English name removed
 		c.Methods, c.MinACR, c.SecretHash = nil, "high", "rotated"
 		return nil
 	})
@@ -1190,6 +1191,7 @@ func testUpdateClient(t *testing.T, s store.Store) {
 	w := normClient(orig)
 	w.RedirectURIs = []string{orig.RedirectURIs[1], "https://nueva.example.es/cb", orig.RedirectURIs[0]}
 	w.Procedures = []store.Procedure{orig.Procedures[1].Normalized(), {ID: "appointment", Name: "Cita previa", ACR: "substantial"}}
+	w.Procedures[0].NameEN = ""
 	w.Methods, w.MinACR, w.SecretHash = []string{}, "high", "rotated"
 	if !reflect.DeepEqual(got, w) {
 		t.Errorf("UpdateClient returned\n %#v\nwant %#v", got, w)

@@ -461,11 +461,13 @@ func fullCertificate(serial, appID string) store.Certificate {
 		RevokedAt:        at(400 * 24 * time.Hour),
 		RevocationReason: 1, // keyCompromise
 		RenewedBy:        "3c",
+
+		BackupConfirmedAt: at(3 * 24 * time.Hour),
 	}
 }
 
 func normCert(c store.Certificate) store.Certificate {
-	for _, t := range []*time.Time{&c.NotBefore, &c.NotAfter, &c.CreatedAt, &c.RevokedAt} {
+	for _, t := range []*time.Time{&c.NotBefore, &c.NotAfter, &c.CreatedAt, &c.RevokedAt, &c.BackupConfirmedAt} {
 		*t = want(*t)
 	}
 	if len(c.DER) == 0 {
@@ -598,7 +600,7 @@ func testCertificateListRevoked(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 		for i := range full {
-			full[i].DER = nil
+			full[i].DER, full[i].BackupConfirmedAt = nil, time.Time{}
 		}
 		if !reflect.DeepEqual(short, full) {
 			t.Errorf("ListCertificates(%+v, OmitDER):\n got %+v\nwant %+v", f, short, full)
@@ -620,14 +622,14 @@ func testUpdateCertificate(t *testing.T, s store.Store) {
 		if !reflect.DeepEqual(*c, normCert(orig)) {
 			t.Errorf("fn was given %+v, want the stored %+v", *c, normCert(orig))
 		}
-		c.RevokedAt, c.RevocationReason = revokedAt, 4
+		c.RevokedAt, c.RevocationReason, c.BackupConfirmedAt = revokedAt, 4, at(50*time.Hour)
 		return nil
 	})
 	if err != nil {
 		t.Fatalf("UpdateCertificate: %v", err)
 	}
 	w := normCert(orig)
-	w.RevokedAt, w.RevocationReason = want(revokedAt), 4
+	w.RevokedAt, w.RevocationReason, w.BackupConfirmedAt = want(revokedAt), 4, want(at(50*time.Hour))
 	if !reflect.DeepEqual(got, w) {
 		t.Errorf("UpdateCertificate returned\n %+v\nwant %+v", got, w)
 	}

@@ -235,3 +235,174 @@ func testLetterCodesToRemind(t *testing.T, s store.Store) {
 		t.Errorf("due code:\n got %#v\nwant %#v", got[0], want)
 	}
 }
+
+// testCertificatesWithoutBackup: only live citizens' certificates whose
+// application was downloaded in the window, with no confirmed backup and
+// no backup reminder yet (at any threshold), earliest download first.
+func testCertificatesWithoutBackup(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ids := people(t, s, 1)
+	day := 24 * time.Hour
+	// each certificate comes from its own application, downloaded at
+	// downloaded (zero: never).
+	n := 0
+	mk := func(serial, kind string, downloaded time.Duration, never bool, edit func(*store.Certificate)) {
+		n++
+		app := bareApplication("a"+serial, ids[0])
+		app.State, app.CertSerial = store.AppDownloaded, serial
+		if never {
+			app.State = store.AppApproved
+		} else {
+			app.DownloadedAt = at(downloaded)
+		}
+		mustCreateApplication(t, s, app)
+		c := store.Certificate{Serial: serial, Kind: kind, PersonID: ids[0], ApplicationID: app.ID, DER: der(1, 64),
+			NotBefore: at(-10 * day), NotAfter: at(700 * day), CreatedAt: at(-10 * day)}
+		if edit != nil {
+			edit(&c)
+		}
+		mustCreateCertificate(t, s, c)
+	}
+	mk("01", store.CertPerson, -4*day, false, nil)
+	mk("02", store.CertPerson, -5*day, false, nil)
+	mk("03", store.CertPerson, -3*day, false, nil)  // the window's closed end
+	mk("04", store.CertPerson, -day, false, nil)    // too recent
+	mk("05", store.CertPerson, -40*day, false, nil) // too old
+	mk("06", store.CertPerson, 0, true, nil)        // never downloaded
+	mk("07", store.CertPerson, -4*day, false, func(c *store.Certificate) { c.BackupConfirmedAt = at(-2 * day) })
+	mk("08", store.CertPerson, -4*day, false, func(c *store.Certificate) { c.RevokedAt, c.RevocationReason = at(-day), 1 })
+	mk("09", store.CertPerson, -4*day, false, func(c *store.Certificate) { c.RenewedBy = "99" })
+	mk("0a", store.CertPerson, -4*day, false, func(c *store.Certificate) { c.NotAfter = at(-time.Hour) }) // expired
+	mk("0b", store.CertOperator, -4*day, false, nil)
+	mk("0c", store.CertPerson, -4*day, false, nil) // reminded, at another threshold
+	mk("0d", store.CertPerson, -6*day, false, nil) // reminded of something else
+	for _, r := range []store.Reminder{
+		reminder("0c", store.ReminderCertBackup, 5, ids[0], 0),
+		reminder("0d", store.ReminderCertExpiry, 3, ids[0], 0),
+	} {
+		if err := s.CreateReminder(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := t0.Add(789) // at(0), in another zone
+	got, err := s.CertificatesWithoutBackup(ctx, store.ReminderCertBackup, now.Add(-33*day), now.Add(-3*day), now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"0d", "02", "01", "03"}; !reflect.DeepEqual(serials(got), want) {
+		t.Fatalf("due = %v, want %v", serials(got), want)
+	}
+	if got[1].DER != nil || got[1].PersonID != ids[0] || got[1].ApplicationID != "a02" || !got[1].NotAfter.Equal(want(at(700*day))) {
+		t.Errorf("due certificate = %+v", got[1])
+	}
+	if got, err := s.CertificatesWithoutBackup(ctx, store.ReminderCertBackup, now.Add(-33*day), now.Add(-3*day), now, 2); err != nil || len(got) != 2 {
+		t.Errorf("limit 2: %v, %v", serials(got), err)
+	}
+}
+
+// testVideoRefusalsToRemind: refused reviews decided in the window, of
+// people still basic who have neither tried again nor applied for a
+// certificate since, and not yet reminded, earliest decision first.
+func testVideoRefusalsToRemind(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	day := 24 * time.Hour
+	ids := people(t, s, 9)
+	for i, id := range ids {
+		a := bareAccount(id, "")
+		a.Level = store.LevelBasic
+		if i == 3 {
+			a.Level = store.LevelAdvanced
+		}
+		if i != 4 {
+			mustCreateAccount(t, s, a)
+		}
+	}
+	refused := func(id, person string, decided time.Duration) store.VideoReview {
+		v := review(id, person, store.ReviewRefused, at(decided-day))
+		v.SubmittedAt, v.DecidedAt, v.OperatorID, v.RefusalReason = at(decided-day+time.Hour), at(decided), "op-1", "face.mismatch"
+		return v
+	}
+	for _, v := range []store.VideoReview{
+		refused("v0", ids[0], -8*day),
+		refused("v1", ids[1], -10*day),
+		refused("v2", ids[2], -2*day), // too recent
+		refused("v3", ids[3], -8*day), // advanced since
+		refused("v4", ids[4], -8*day), // no account
+		refused("v5", ids[5], -8*day), // tried again since
+		review("v5b", ids[5], store.ReviewDraft, at(-6*day)),
+		refused("v6", ids[6], -9*day),  // applied for a certificate since
+		refused("v7", ids[7], -9*day),  // reminded
+		refused("v8", ids[8], -40*day), // too old
+		func() store.VideoReview { v := refused("v9", ids[8], -9*day); v.State = store.ReviewApproved; return v }(),
+	} {
+		mustCreateVideoReview(t, s, v)
+	}
+	app := bareApplication("a6", ids[6])
+	app.CreatedAt, app.ExpiresAt = at(-5*day), at(25*day)
+	mustCreateApplication(t, s, app)
+	cancelled := bareApplication("a1", ids[1]) // a cancelled one is no way forward
+	cancelled.State, cancelled.CreatedAt = store.AppCancelled, at(-5*day)
+	mustCreateApplication(t, s, cancelled)
+	if err := s.CreateReminder(ctx, reminder("v7", store.ReminderVideoRefused, 3, ids[7], 0)); err != nil {
+		t.Fatal(err)
+	}
+	now := at(0)
+	got, err := s.VideoRefusalsToRemind(ctx, store.ReminderVideoRefused, now.Add(-37*day), now.Add(-7*day), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"v1", "v0"}; !reflect.DeepEqual(reviewIDs(got), want) {
+		t.Fatalf("due = %v, want %v", reviewIDs(got), want)
+	}
+	if w := normReview(refused("v0", ids[0], -8*day)); !reflect.DeepEqual(got[1], w) {
+		t.Errorf("due review:\n got %#v\nwant %#v", got[1], w)
+	}
+}
+
+// testNewReminderKinds: every kind is accepted, an unknown one refused.
+func testNewReminderKinds(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, k := range store.ReminderKinds {
+		if err := s.CreateReminder(ctx, reminder("k-"+k, k, 0, "A", 0)); err != nil {
+			t.Errorf("kind %s: %v", k, err)
+		}
+	}
+	if err := s.CreateReminder(ctx, reminder("k", "cert-lost", 0, "A", 0)); err == nil {
+		t.Error("an unknown kind was accepted")
+	}
+	got, err := s.ListReminders(ctx, "A", 0)
+	if err != nil || len(got) != len(store.ReminderKinds) {
+		t.Errorf("listed %d (%v), want %d", len(got), err, len(store.ReminderKinds))
+	}
+}
+
+// testProcedureNames: a procedure's English name round-trips, an empty one
+// stays empty, and NameFor falls back to the Spanish name.
+func testProcedureNames(t *testing.T, s store.Store) {
+	c := fullClient("names")
+	c.Procedures = append(c.Procedures, store.Procedure{ID: "tax-return", Name: "Declaración de la renta", ACR: "substantial"})
+	last := len(c.Procedures) - 1 // the one without an English name
+	mustCreateClient(t, s, c)
+	got, err := s.GetClient(context.Background(), "names")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		i        int
+		lang     string
+		wantName string
+	}{
+		{0, "en", "Points balance"},
+		{0, "es", "Consulta de puntos"},
+		{1, "en", "Change of owner «urgent» ñ"},
+		{last, "en", "Declaración de la renta"},
+		{last, "es", "Declaración de la renta"},
+	} {
+		if n := got.Procedures[tc.i].NameFor(tc.lang); n != tc.wantName {
+			t.Errorf("procedure %d in %s = %q, want %q", tc.i, tc.lang, n, tc.wantName)
+		}
+	}
+	if got.Procedures[last].NameEN != "" {
+		t.Errorf("an empty English name came back as %q", got.Procedures[last].NameEN)
+	}
+}

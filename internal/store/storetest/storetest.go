@@ -119,6 +119,10 @@ var cases = []struct {
 	{"ReminderClaimRace", testReminderClaimRace},
 	{"CertificatesToRemind", testCertificatesToRemind},
 	{"LetterCodesToRemind", testLetterCodesToRemind},
+	{"CertificatesWithoutBackup", testCertificatesWithoutBackup},
+	{"VideoRefusalsToRemind", testVideoRefusalsToRemind},
+	{"NewReminderKinds", testNewReminderKinds},
+	{"ProcedureNames", testProcedureNames},
 }
 
 var errBoom = errors.New("boom")
