@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llavero/llavero/internal/client"
+	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/identity"
 	"github.com/llavero/llavero/internal/keystore"
@@ -27,7 +28,7 @@ func defaultServer() string {
 	if v := os.Getenv("LLAVERO_SERVER"); v != "" {
 		return v
 	}
-	return "http://127.0.0.1:8080"
+	return config.DefaultServer
 }
 
 // citizenFlags are shared by the commands that talk to a server.
@@ -270,7 +271,7 @@ func (a *app) certDownloadCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, msg(lang, "Certificado guardado en %s\n  %s\n  válido hasta %s\n\n", "Certificate saved in %s\n  %s\n  valid until %s\n\n"),
 				abs, leaf.Subject.CommonName, leaf.NotAfter.Local().Format("2006-01-02"))
 			fmt.Fprintln(a.stdout, keystore.ImportHelp(lang, abs))
-			fmt.Fprintln(a.stdout, backupStep(lang, abs))
+			fmt.Fprintln(a.stdout, backupStep(lang, f.server, abs))
 			return nil
 		},
 	}
@@ -285,18 +286,20 @@ func (a *app) certDownloadCmd() *cobra.Command {
 }
 
 // backupStep is the last thing download and renew print: keep a copy
-// elsewhere, and confirm it so the platform stops reminding.
-func backupStep(lang i18n.Lang, p12 string) string {
+// elsewhere, and confirm it so the platform stops reminding. The commands
+// it shows name server (config.ServerFlag), so that they work as copied.
+func backupStep(lang i18n.Lang, server, p12 string) string {
+	sf := config.ServerFlag(server)
 	return fmt.Sprintf(msg(lang,
 		"Último paso: guarda una copia de %s fuera de este ordenador (una memoria USB, un disco externo) y su contraseña aparte. "+
 			"Si pierdes el ordenador sin copia, tendrás que pedir un certificado nuevo y volver a una oficina.\n"+
-			"Cuando la tengas, compruébala:\n  llavero cert backup --p12 %s --copy-to /ruta/de/la/memoria-usb\n"+
-			"(o, si ya la copiaste: llavero cert backup --p12 /ruta/de/la/copia.p12). Si no la confirmas, te lo recordaremos por correo.",
+			"Cuando la tengas, compruébala:\n  llavero cert backup%s --p12 %s --copy-to /ruta/de/la/memoria-usb\n"+
+			"(o, si ya la copiaste: llavero cert backup%s --p12 /ruta/de/la/copia.p12). Si no la confirmas, te lo recordaremos por correo.",
 		"Last step: keep a copy of %s away from this computer (a USB stick, an external disk) and its passphrase apart from it. "+
 			"If you lose the computer without a copy, you will have to apply for a new certificate and visit an office again.\n"+
-			"When you have it, check it:\n  llavero cert backup --p12 %s --copy-to /path/to/the/usb-stick\n"+
-			"(or, if you already copied it: llavero cert backup --p12 /path/to/the/copy.p12). If you do not confirm it, we will remind you by email."),
-		p12, p12)
+			"When you have it, check it:\n  llavero cert backup%s --p12 %s --copy-to /path/to/the/usb-stick\n"+
+			"(or, if you already copied it: llavero cert backup%s --p12 /path/to/the/copy.p12). If you do not confirm it, we will remind you by email."),
+		p12, sf, p12, sf)
 }
 
 func (a *app) certBackupCmd() *cobra.Command {
@@ -582,7 +585,7 @@ func (a *app) certRenewCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, msg(lang, "Certificado renovado, válido hasta %s, guardado en %s\n\n", "Certificate renewed, valid until %s, saved in %s\n\n"), leaf.NotAfter.Local().Format("2006-01-02"), abs)
 			fmt.Fprintln(a.stdout, keystore.ImportHelp(lang, abs))
-			fmt.Fprintln(a.stdout, backupStep(lang, abs))
+			fmt.Fprintln(a.stdout, backupStep(lang, f.server, abs))
 			return nil
 		},
 	}

@@ -27,7 +27,8 @@ func (a *app) adminClientCmd() *cobra.Command {
 		Use:   "add",
 		Short: "Register an electronic office as an OpenID Connect client; prints its ID and secret",
 		Example: `  llavero admin client add --name "Sede de Tráfico" --redirect-uri https://trafico.example.es/callback \
-    --min-acr low --procedure "points-balance:Saldo de puntos|Points balance:low" --procedure "licence-exchange:Canje de permiso|Licence exchange:substantial:signature"`,
+    --min-acr low --procedure "points-balance:Saldo de puntos|Points balance:low" --procedure "licence-exchange:Canje de permiso|Licence exchange:substantial:remote" \
+    --procedure "vat-return:Declaración del IVA|VAT return:substantial:certificate"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl := store.Client{Name: strings.TrimSpace(name), MinACR: minACR, RedirectURIs: redirects, Procedures: []store.Procedure{}}
@@ -93,7 +94,7 @@ func (a *app) adminClientCmd() *cobra.Command {
 	add.Flags().StringArrayVar(&redirects, "redirect-uri", nil, "a redirect URI, matched exactly (repeat for several)")
 	add.Flags().StringVar(&minACR, "min-acr", loa.Low, "the least level of assurance: low, substantial or high")
 	add.Flags().StringVar(&methods, "methods", "", "accepted login methods: pin,password,app,certificate (default all)")
-	add.Flags().StringArrayVar(&procs, "procedure", nil, "a procedure as ID:NAME[|ENGLISH NAME]:LEVEL[:signature] (repeat for several)")
+	add.Flags().StringArrayVar(&procs, "procedure", nil, "a procedure as ID:NAME[|ENGLISH NAME]:LEVEL[:certificate|:remote], the last part if it needs a signature (repeat for several)")
 	add.Flags().BoolVar(&public, "public", false, "a public client (no secret; PKCE protects it)")
 	add.Flags().BoolVar(&asJSON, "json", false, "print the client as JSON")
 
@@ -127,24 +128,44 @@ func (a *app) adminClientCmd() *cobra.Command {
 	return c
 }
 
-// parseProcedure reads --procedure ID:NAME[|ENGLISH NAME]:LEVEL[:signature].
+// parseProcedure reads --procedure ID:NAME[|ENGLISH NAME]:LEVEL[:SIGNATURE].
 // The Spanish name is required; the English one, after a "|", is shown on
-// English pages (without it they show the Spanish one).
+// English pages (without it they show the Spanish one). SIGNATURE is
+// "certificate" (the person signs with their own certificate), "remote"
+// (remote signing on llavero with an SMS code, from a substantial login or
+// higher) or, as before kinds existed, "signature", which means
+// "certificate".
 func parseProcedure(spec string) (store.Procedure, error) {
+	const use = "use ID:NAME[|ENGLISH NAME]:LEVEL, or ID:NAME[|ENGLISH NAME]:LEVEL:certificate or ID:NAME[|ENGLISH NAME]:LEVEL:remote for a procedure signed with the person's certificate or by remote signing with an SMS code"
 	f := strings.Split(spec, ":")
-	if len(f) < 3 || len(f) > 4 || (len(f) == 4 && f[3] != "signature") {
-		return store.Procedure{}, fmt.Errorf("--procedure %q: use ID:NAME[|ENGLISH NAME]:LEVEL[:signature]", spec)
+	if len(f) < 3 || len(f) > 4 {
+		return store.Procedure{}, fmt.Errorf("--procedure %q: %s", spec, use)
 	}
 	es, en, two := strings.Cut(f[1], "|")
 	es, en = strings.TrimSpace(es), strings.TrimSpace(en)
 	switch {
 	case strings.TrimSpace(f[0]) == "" || es == "":
-		return store.Procedure{}, fmt.Errorf("--procedure %q: the ID and the Spanish name are required", spec)
+		return store.Procedure{}, fmt.Errorf("--procedure %q: the ID and the Spanish name are required; %s", spec, use)
 	case two && (en == "" || strings.Contains(en, "|")):
 		return store.Procedure{}, fmt.Errorf("--procedure %q: after \"|\" comes one English name", spec)
 	}
-	if _, ok := loa.FromURI(f[2]); !ok {
+	level, ok := loa.FromURI(f[2])
+	if !ok {
 		return store.Procedure{}, fmt.Errorf("--procedure %q: level %q is not low, substantial or high", spec, f[2])
 	}
-	return store.Procedure{ID: strings.TrimSpace(f[0]), Name: es, NameEN: en, ACR: f[2], Signature: len(f) == 4}, nil
+	p := store.Procedure{ID: strings.TrimSpace(f[0]), Name: es, NameEN: en, ACR: f[2]}
+	if len(f) == 4 {
+		switch f[3] {
+		case store.SignatureCertificate, "signature":
+			p.SignatureKind = store.SignatureCertificate
+		case store.SignatureRemote:
+			if loa.Rank(level) < loa.Rank(loa.Substantial) {
+				return store.Procedure{}, fmt.Errorf("--procedure %q: remote signing needs a substantial login: make the level substantial or high", spec)
+			}
+			p.SignatureKind = store.SignatureRemote
+		default:
+			return store.Procedure{}, fmt.Errorf("--procedure %q: signature %q is not certificate or remote; %s", spec, f[3], use)
+		}
+	}
+	return p.Normalized(), nil
 }

@@ -26,6 +26,25 @@ import (
 	"github.com/llavero/llavero/internal/i18n"
 )
 
+// DefaultListen is where serve listens unless told otherwise.
+const DefaultListen = "127.0.0.1:8080"
+
+// DefaultServer is the --server of the command-line client when none is
+// given: a serve on this computer with the default settings.
+const DefaultServer = "http://" + DefaultListen
+
+// ServerFlag is the " --server URL" part of a command the platform tells
+// people to run (in emails and pages), so that the command works as
+// copied on their own computer: empty when publicURL is DefaultServer,
+// which the command uses anyway, or unknown.
+func ServerFlag(publicURL string) string {
+	publicURL = strings.TrimRight(publicURL, "/")
+	if publicURL == "" || publicURL == DefaultServer {
+		return ""
+	}
+	return " --server " + publicURL
+}
+
 // Config holds every setting. Fields are grouped by the command that needs
 // them; RegisterCommon adds the ones every local command shares.
 type Config struct {
@@ -101,7 +120,7 @@ func RegisterCommon(fs *pflag.FlagSet, c *Config) {
 
 // RegisterServe adds the settings of the server.
 func RegisterServe(fs *pflag.FlagSet, c *Config) {
-	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address the main HTTP server listens on")
+	fs.StringVar(&c.Listen, "listen", DefaultListen, "address the main HTTP server listens on")
 	fs.StringVar(&c.PublicURL, "public-url", "", "URL citizens and relying parties reach this platform at (default: http://LISTEN)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client address for rate limits")
 	fs.StringVar(&c.SignatureTrust, "signature-trust", "", "trust list for signature validation besides llavero's own CA: PEM bundles or directories of certificates, comma-separated")

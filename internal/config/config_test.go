@@ -129,3 +129,21 @@ func TestParseDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestServerFlag: a command the platform tells people to run names the
+// platform unless it is where the CLI goes anyway.
+func TestServerFlag(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://id.example.es":    " --server https://id.example.es",
+		"https://id.example.es/":   " --server https://id.example.es",
+		"http://localhost:8080":    " --server http://localhost:8080",
+		"http://127.0.0.1:8080":    "",
+		"http://127.0.0.1:8080/":   "",
+		"":                         "",
+		"http://127.0.0.1:9000/ll": " --server http://127.0.0.1:9000/ll",
+	} {
+		if got := ServerFlag(in); got != want {
+			t.Errorf("ServerFlag(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -298,7 +298,7 @@ func ensureClient(ctx context.Context, st store.Store, k sampleoffice.Kind, url 
 	want := store.Client{Name: k.Name.ES, SecretHash: hash, RedirectURIs: sampleoffice.RedirectURIs(url), MinACR: k.MinACR(),
 		Methods: []string{}, Procedures: []store.Procedure{}}
 	for _, p := range k.Procedures {
-		want.Procedures = append(want.Procedures, store.Procedure{ID: p.ID, Name: p.Name.ES, NameEN: p.Name.EN, ACR: p.ACR, Signature: p.Signature})
+		want.Procedures = append(want.Procedures, store.Procedure{ID: p.ID, Name: p.Name.ES, NameEN: p.Name.EN, ACR: p.ACR, SignatureKind: p.Signature}.Normalized())
 	}
 	clients, err := st.ListClients(ctx)
 	if err != nil {

@@ -338,6 +338,10 @@ func TestSummaryListsEverything(t *testing.T) {
 				want = append(want, p.Name.In(l))
 			}
 		}
+		// Each signature as it is made: the licence exchange by remote
+		// signing, the VAT return with the certificate.
+		want = append(want, sampleoffice.Procedures[2].Name.In(l)+" ("+levels["substantial"].In(l)+" "+sumSign.In(l)+")",
+			sampleoffice.Tax.Procedures[1].Name.In(l)+" ("+levels["substantial"].In(l)+" "+sumCert.In(l)+")")
 		for _, w := range want {
 			if !strings.Contains(out, w) {
 				t.Errorf("%s: the summary lacks %q", l, w)

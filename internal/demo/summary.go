@@ -10,6 +10,7 @@ import (
 
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp/loa"
+	"github.com/llavero/llavero/internal/store"
 )
 
 // URLs are where the running platform answers.
@@ -42,7 +43,8 @@ var (
 	sumOutbox    = i18n.T("bandeja de salida: correos, SMS y cartas con sus códigos", "outbox: emails, SMS and letters with their codes")
 	sumData      = i18n.T("datos", "data")
 	sumOffices   = i18n.T("Sedes electrónicas de ejemplo (inician sesión con llavero)", "Sample electronic offices (they log in through llavero)")
-	sumSign      = i18n.T("y firma", "and a signature")
+	sumSign      = i18n.T("y firma con código por SMS", "and a signature with an SMS code")
+	sumCert      = i18n.T("y firma con certificado", "and a certificate signature")
 	sumPeople    = i18n.T("Personas de ejemplo (registro ficticio)", "Sample people (fictional registry)")
 	sumTry       = i18n.T("pruebe", "try")
 	sumDesks     = i18n.T("Oficinas de registro y sus operadores", "Registration offices and their operators")
@@ -75,8 +77,11 @@ func (s *Setup) WriteSummary(w io.Writer, lang i18n.Lang, u URLs) error {
 		fmt.Fprintf(&b, "  %s  %s\n", c.URL, c.Kind.Name.In(lang))
 		for _, p := range c.Kind.Procedures {
 			extra := ""
-			if p.Signature {
+			switch p.Signature {
+			case store.SignatureRemote:
 				extra = " " + in(sumSign)
+			case store.SignatureCertificate:
+				extra = " " + in(sumCert)
 			}
 			fmt.Fprintf(&b, "      - %s (%s%s)\n", p.Name.In(lang), in(levels[p.ACR]), extra)
 		}

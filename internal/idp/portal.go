@@ -50,8 +50,9 @@ type ReachOptions struct {
 // method missing from it is one they cannot use.
 type standing struct {
 	loa.Standing
-	best map[string]string
-	cert bool // a valid certificate (any level): it also signs
+	best   map[string]string
+	cert   bool // a valid certificate (any level): it also signs
+	mobile bool // a mobile on the account: SMS codes, remote signing
 }
 
 func (p *IdP) standingOf(ctx context.Context, personID string) (standing, error) {
@@ -94,6 +95,7 @@ func (p *IdP) standingOf(ctx context.Context, personID string) (standing, error)
 	if s.HasDevice {
 		s.best["app"] = loa.Of(loa.Login{Method: loa.MethodApp, Advanced: s.Advanced})
 	}
+	s.mobile = acc.Mobile != ""
 	if acc.Mobile != "" {
 		s.best["pin"] = loa.Of(loa.Login{Method: loa.MethodPIN, Advanced: s.Advanced})
 	}
@@ -179,8 +181,8 @@ func (p *IdP) Reach(ctx context.Context, personID string, opt ReachOptions) ([]P
 			} else {
 				r.Why, r.WaysUp = s.whyNot(c, need)
 			}
-			if proc.Signature {
-				r.CanSign, r.SignWhy = s.canSign(opt)
+			if kind := proc.SignatureNeeded(); kind != "" {
+				r.CanSign, r.SignWhy = s.canSign(kind, opt)
 			}
 			out = append(out, r)
 		}
@@ -230,20 +232,32 @@ func (s standing) whyNot(c store.Client, need string) (i18n.Text, []i18n.Text) {
 			"Visit a registration office with your document: they register your mobile in the same visit and you can ask for a certificate.")}
 }
 
-// canSign: a valid certificate signs locally; without one, the platform's
-// remote signing needs a substantial login.
-func (s standing) canSign(opt ReachOptions) (bool, i18n.Text) {
-	switch {
-	case s.cert:
-		return true, i18n.T("Puedes firmar con tu certificado.", "You can sign with your certificate.")
-	case opt.RemoteSigning && loa.Meets(s.reach(nil), loa.Substantial):
-		return true, i18n.T("Puedes firmar con la firma en la nube de llavero (entrando con nivel sustancial).",
-			"You can sign with llavero's cloud signature (logging in at the substantial level).")
-	case opt.RemoteSigning:
-		return false, i18n.T("Para firmar necesitas un certificado, o una cuenta avanzada para la firma en la nube.",
-			"To sign you need a certificate, or an advanced account for the cloud signature.")
+// canSign says whether the person can make the signature a procedure
+// needs. A certificate signature is made with the person's own valid
+// certificate; a remote signature on llavero needs the deployment to offer
+// it, a substantial login and a mobile for the SMS code that approves it.
+func (s standing) canSign(kind string, opt ReachOptions) (bool, i18n.Text) {
+	if kind != store.SignatureRemote {
+		if s.cert {
+			return true, i18n.T("Se firma con tu certificado, en el ordenador donde lo tienes.",
+				"It is signed with your certificate, on the computer that holds it.")
+		}
+		return false, i18n.T("Se firma con tu propio certificado y no tienes ninguno en vigor: pídelo y pasa por una oficina para comprobar tu identidad.",
+			"It is signed with your own certificate and you have no valid one: request it and visit an office for the identity check.")
 	}
-	return false, i18n.T("Para firmar necesitas un certificado en vigor.", "To sign you need a valid certificate.")
+	switch {
+	case !opt.RemoteSigning:
+		return false, i18n.T("Se firma con la firma en la nube de llavero, y este servicio no la ofrece todavía: pregunta en la sede por otra forma de firmar.",
+			"It is signed with llavero's cloud signature, which this service does not offer yet: ask the office for another way to sign.")
+	case !s.mobile:
+		return false, i18n.T("Se firma en llavero con un código por SMS, y tu cuenta no tiene móvil: pide en una oficina de registro que lo registren.",
+			"It is signed on llavero with a code by SMS, and your account has no mobile: ask a registration office to register it.")
+	case !loa.Meets(s.reach(nil), loa.Substantial):
+		return false, i18n.T("Se firma en llavero con un código por SMS, entrando con nivel sustancial, y tu cuenta es básica: sube a avanzada (con tu certificado o en una oficina).",
+			"It is signed on llavero with a code by SMS after logging in at the substantial level, and your account is basic: make it advanced (with your certificate or at an office).")
+	}
+	return true, i18n.T("Se firma en llavero, sin instalar nada: te enviamos un código por SMS para confirmarlo.",
+		"It is signed on llavero, without installing anything: we send you a code by SMS to confirm it.")
 }
 
 // LetterStatus is one invitation letter sent to the person; the code is

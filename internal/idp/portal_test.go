@@ -12,17 +12,19 @@ import (
 )
 
 // catalogue registers the sample offices: procedures at every level, a
-// signature, and an office that takes certificates only.
+// remote signature and a certificate one, and an office that takes
+// certificates only.
 func (e *env) catalogue() {
 	e.t.Helper()
 	ctx := context.Background()
 	for _, c := range []store.Client{
 		{ID: "a-traffic", Name: "Sede de Tráfico", MinACR: "low", Procedures: []store.Procedure{
 			{ID: "points", Name: "Saldo de puntos", ACR: "low"},
-			{ID: "exchange", Name: "Canje de permiso", ACR: "substantial", Signature: true},
+			{ID: "exchange", Name: "Canje de permiso", ACR: "substantial", SignatureKind: store.SignatureRemote},
 		}},
 		{ID: "b-tax", Name: "Sede Tributaria", MinACR: "low", Methods: []string{"certificate"}, Procedures: []store.Procedure{
-			{ID: "vat", Name: "IVA trimestral", ACR: "substantial"},
+			// Stored as before signature kinds: a certificate signature.
+			{ID: "vat", Name: "IVA trimestral", ACR: "substantial", Signature: true},
 		}},
 		{ID: "c-court", Name: "Sede Judicial", MinACR: "high", Procedures: []store.Procedure{
 			{ID: "file", Name: "Presentar escrito", ACR: "low"},
@@ -40,38 +42,47 @@ func TestReach(t *testing.T) {
 		now, again, sign bool
 		why              string // words of Why (English) when not now
 		way              string // words of the first way up
+		signWhy          string // words of SignWhy (English), signature procedures
 	}
 	cases := []struct {
-		name    string
-		setup   func(e *env)
-		person  string
-		session string
-		want    map[string]want // by procedure ID
+		name     string
+		setup    func(e *env)
+		person   string
+		session  string
+		noRemote bool            // the deployment does not offer remote signing
+		want     map[string]want // by procedure ID
 	}{
-		{"basic account by letter", func(e *env) { e.basicAccount("X1234567L", "+34612345678") }, "X1234567L", "low", map[string]want{
+		{"basic account by letter", func(e *env) { e.basicAccount("X1234567L", "+34612345678") }, "X1234567L", "low", false, map[string]want{
 			"points":   {now: true},
-			"exchange": {why: "basic", way: "Get your certificate"},
-			"vat":      {why: "basic", way: "Get your certificate"},
+			"exchange": {why: "basic", way: "Get your certificate", signWhy: "code by SMS after logging in at the substantial level, and your account is basic"},
+			"vat":      {why: "basic", way: "Get your certificate", signWhy: "signed with your own certificate and you have no valid one"},
 			"file":     {why: "high level", way: "smart card"},
 		}},
-		{"advanced at an office, PIN session", func(e *env) { e.appAccount("X1234567L", store.LevelAdvanced) }, "X1234567L", "low", map[string]want{
+		{"advanced at an office, PIN session", func(e *env) { e.appAccount("X1234567L", store.LevelAdvanced) }, "X1234567L", "low", false, map[string]want{
 			"points":   {now: true},
-			"exchange": {now: true, again: true, sign: true},
-			"vat":      {why: "only accepts: certificate", way: "Get your certificate"},
+			"exchange": {now: true, again: true, sign: true, signWhy: "we send you a code by SMS"},
+			"vat":      {why: "only accepts: certificate", way: "Get your certificate", signWhy: "signed with your own certificate and you have no valid one"},
 			"file":     {why: "high level", way: "smart card"},
 		}},
 		{"advanced with a certificate, certificate session", func(e *env) {
 			e.certificate("X1234567L", "Kovalenko", "TIE", "X1234567L", "2031-05-01")
 			e.appAccount("X1234567L", store.LevelAdvanced)
-		}, "X1234567L", "substantial", map[string]want{
+		}, "X1234567L", "substantial", false, map[string]want{
 			"points":   {now: true},
-			"exchange": {now: true, sign: true},
-			"vat":      {now: true},
+			"exchange": {now: true, sign: true, signWhy: "we send you a code by SMS"},
+			"vat":      {now: true, sign: true, signWhy: "signed with your certificate, on the computer"},
 			"file":     {why: "high level", way: "smart card"},
 		}},
-		{"advanced, no mobile, no certificate", func(e *env) { e.appAccount("12345678Z", store.LevelAdvanced) }, "12345678Z", "substantial", map[string]want{
+		{"a certificate, no remote signing here", func(e *env) {
+			e.certificate("X1234567L", "Kovalenko", "TIE", "X1234567L", "2031-05-01")
+			e.appAccount("X1234567L", store.LevelAdvanced)
+		}, "X1234567L", "substantial", true, map[string]want{
+			"exchange": {now: true, signWhy: "does not offer yet"},
+			"vat":      {now: true, sign: true, signWhy: "signed with your certificate"},
+		}},
+		{"advanced, no mobile, no certificate", func(e *env) { e.appAccount("12345678Z", store.LevelAdvanced) }, "12345678Z", "substantial", false, map[string]want{
 			"points":   {why: "no way to log in", way: "registration office"},
-			"exchange": {why: "no way to log in", way: "registration office"},
+			"exchange": {why: "no way to log in", way: "registration office", signWhy: "your account has no mobile"},
 		}},
 	}
 	for _, tc := range cases {
@@ -79,7 +90,7 @@ func TestReach(t *testing.T) {
 			e := newEnv(t)
 			e.catalogue()
 			tc.setup(e)
-			got, err := e.idp.Reach(context.Background(), tc.person, ReachOptions{SessionACR: tc.session, RemoteSigning: true})
+			got, err := e.idp.Reach(context.Background(), tc.person, ReachOptions{SessionACR: tc.session, RemoteSigning: !tc.noRemote})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,11 +102,14 @@ func TestReach(t *testing.T) {
 				if !ok {
 					continue
 				}
-				if r.Now != w.now || r.LogInAgain != w.again || (r.Procedure.Signature && r.CanSign != w.sign) {
+				if r.Now != w.now || r.LogInAgain != w.again || r.CanSign != w.sign {
 					t.Errorf("%s: now %v again %v sign %v; want %+v", r.Procedure.ID, r.Now, r.LogInAgain, r.CanSign, w)
 				}
-				if r.Procedure.Signature && (r.SignWhy.ES == "" || r.SignWhy.EN == "") {
-					t.Errorf("%s: no bilingual word on signing", r.Procedure.ID)
+				if w.signWhy == "" && r.SignWhy.EN != "" {
+					t.Errorf("%s: says %q about a signature it does not need", r.Procedure.ID, r.SignWhy.EN)
+				}
+				if !strings.Contains(r.SignWhy.EN, w.signWhy) || (w.signWhy != "" && (r.SignWhy.ES == "" || r.SignWhy.ES == r.SignWhy.EN)) {
+					t.Errorf("%s: about signing %+v, want it to say %q in both languages", r.Procedure.ID, r.SignWhy, w.signWhy)
 				}
 				if w.now {
 					continue

@@ -722,8 +722,8 @@ var (
 )
 
 // noteDecision keeps the decision, in the words of its email and in the
-// account's language, among the person's notices (/account, "Avisos /
-// Notices"), in the decision's own transaction: it is listed whether or not
+// account's language, among the person's notices (/account,
+// "Recordatorios / Reminders"), in the decision's own transaction: it is listed whether or not
 // the person gave an email, and even if the SMS or email fails after.
 func (p *IdP) noteDecision(ctx context.Context, tx store.Tx, v store.VideoReview, acc store.Account, now time.Time, subject, body i18n.Text) error {
 	lang := langOf(acc.Lang)

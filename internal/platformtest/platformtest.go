@@ -112,7 +112,7 @@ func Start(t testing.TB, opts Options) *Env {
 	public := "http://" + net.JoinHostPort(host, port(ln.Addr().String()))
 	cl := store.Client{Name: sampleoffice.Name, MinACR: "low", RedirectURIs: sampleoffice.RedirectURIs(public), CreatedAt: now}
 	for _, pr := range sampleoffice.Procedures {
-		cl.Procedures = append(cl.Procedures, store.Procedure{ID: pr.ID, Name: pr.Name.ES, NameEN: pr.Name.EN, ACR: pr.ACR, Signature: pr.Signature})
+		cl.Procedures = append(cl.Procedures, store.Procedure{ID: pr.ID, Name: pr.Name.ES, NameEN: pr.Name.EN, ACR: pr.ACR, SignatureKind: pr.Signature}.Normalized())
 	}
 	var idb [12]byte
 	_, _ = rand.Read(idb[:])

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/store"
 )
@@ -47,7 +48,7 @@ func whatToBring(personDoc string) i18n.Text {
 	}
 }
 
-func mailApplied(app store.Application, code, surname, docType string, offices []store.Office) message {
+func mailApplied(publicURL string, app store.Application, code, surname, docType string, offices []store.Office) message {
 	ol := fillHole(fillHole(i18n.T("Lleva %s.\nOficinas:\n%s", "Bring %s.\nOffices:\n%s"), whatToBring(docType)), officeLines(offices))
 	return message{
 		kind:    "applied",
@@ -55,17 +56,19 @@ func mailApplied(app store.Application, code, surname, docType string, offices [
 		body: fillHole(fillHole(i18n.Tf(
 			"Hemos recibido tu solicitud de certificado.\n\nCódigo de solicitud: %s\nVálido hasta: %s\n\nSiguiente paso: ve a una oficina de registro antes de esa fecha con tu documento de identidad original y este código.\n%s\nDespués descarga el certificado EN ESTE MISMO ORDENADOR, donde está tu clave:\n  %s\n\nSi no hiciste esta solicitud, ignora este correo.\n",
 			"We have received your certificate application.\n\nApplication code: %s\nValid until: %s\n\nNext step: go to a registration office before that date with your original identity document and this code.\n%s\nThen download the certificate ON THIS SAME COMPUTER, where your key is:\n  %s\n\nIf you did not apply, ignore this email.\n",
-			code, day(app.ExpiresAt), "%s", "%s"), ol), downloadCommand(app.PersonID, surname, i18n.T(code, code))),
+			code, day(app.ExpiresAt), "%s", "%s"), ol), downloadCommand(publicURL, app.PersonID, surname, i18n.T(code, code))),
 	}
 }
 
 // downloadCommand is the "llavero cert download" line a person is told to
 // run, with every flag the command requires (--id, --surname, --code,
-// --out), so that it works as copied; code is the application code, or a
-// placeholder where the message cannot hold it.
-func downloadCommand(personID, surname string, code i18n.Text) i18n.Text {
+// --out) and the platform's address (--server, unless it is the CLI's
+// default), so that it works as copied on the person's own computer;
+// publicURL is the platform's public URL, code the application code, or
+// a placeholder where the message cannot hold it.
+func downloadCommand(publicURL, personID, surname string, code i18n.Text) i18n.Text {
 	line := func(code, out string) string {
-		return "llavero cert download --id " + personID + " --surname " + ShellWord(surname) + " --code " + code + " --out " + out
+		return "llavero cert download" + config.ServerFlag(publicURL) + " --id " + personID + " --surname " + ShellWord(surname) + " --code " + code + " --out " + out
 	}
 	return i18n.T(line(code.ES, "certificado.p12"), line(code.EN, "certificate.p12"))
 }
@@ -104,14 +107,14 @@ func mailReminder(app store.Application, daysLeft int) message {
 	}
 }
 
-func mailReady(app store.Application, surname string, notAfter time.Time) message {
+func mailReady(publicURL string, app store.Application, surname string, notAfter time.Time) message {
 	return message{
 		kind:    "ready",
 		subject: i18n.T("Tu certificado está listo para descargar", "Your certificate is ready to download"),
 		body: fillHole(i18n.Tf(
 			"La oficina ha comprobado tu identidad y tu certificado está emitido (válido hasta %s).\n\nSiguiente paso: descárgalo EN EL MISMO ORDENADOR donde hiciste la solicitud:\n  %s\n\nEl fichero .p12 es tu copia de seguridad: guárdalo con su contraseña en un lugar seguro. Sin él, si pierdes el ordenador tendrás que volver a una oficina.\n",
 			"The office has checked your identity and your certificate is issued (valid until %s).\n\nNext step: download it ON THE SAME COMPUTER where you applied:\n  %s\n\nThe .p12 file is your backup: keep it and its passphrase somewhere safe. Without it, losing the computer means another office visit.\n",
-			day(notAfter), "%s"), downloadCommand(app.PersonID, surname, i18n.T("TU-CÓDIGO", "YOUR-CODE"))),
+			day(notAfter), "%s"), downloadCommand(publicURL, app.PersonID, surname, i18n.T("TU-CÓDIGO", "YOUR-CODE"))),
 	}
 }
 

@@ -190,7 +190,7 @@ func (r *RA) Approve(ctx context.Context, d Desk, appID string, chk Check) (stor
 		return store.Certificate{}, err
 	}
 	r.status.forget(rec.Serial)
-	r.mail(ctx, app, mailReady(app, person.FirstSurname, cert.NotAfter))
+	r.mail(ctx, app, mailReady(r.cfg.PublicURL, app, person.FirstSurname, cert.NotAfter))
 	return rec, nil
 }
 

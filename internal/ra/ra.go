@@ -289,7 +289,7 @@ func (r *RA) Apply(ctx context.Context, req ApplyRequest) (ApplyResult, error) {
 		return ApplyResult{}, err
 	}
 	if req.renewalOf == "" {
-		r.mail(ctx, app, mailApplied(app, code, person.FirstSurname, person.DocumentType, offices))
+		r.mail(ctx, app, mailApplied(r.cfg.PublicURL, app, code, person.FirstSurname, person.DocumentType, offices))
 	}
 	return ApplyResult{ApplicationID: id, Code: code, ExpiresAt: app.ExpiresAt, PersonID: person.ID,
 		Bring: whatToBring(person.DocumentType), Offices: offices}, nil

@@ -8,6 +8,7 @@ import (
 
 	"time"
 
+	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/store"
@@ -27,13 +28,13 @@ func certText(serial string, notAfter time.Time, left int, url string) (i18n.Tex
 	body := i18n.Tf(
 		"Tu certificado (número de serie %s) caduca el %s, dentro de %d día(s).\n\n"+
 			"Siguiente paso: renuévalo ahora, en línea, en el ordenador donde lo tienes:\n"+
-			"  llavero cert renew --p12 certificado.p12 --out certificado-nuevo.p12\n\n"+
+			"  llavero cert renew%s --p12 certificado.p12 --out certificado-nuevo.p12\n\n"+
 			"Mientras siga en vigor, renovarlo no necesita ir a ninguna oficina. Si caduca antes, tendrás que pedir uno nuevo y volver a pasar por una oficina de registro con tu documento de identidad.\n%s",
 		"Your certificate (serial number %s) expires on %s, in %d day(s).\n\n"+
 			"Next step: renew it now, online, on the computer where you have it:\n"+
-			"  llavero cert renew --p12 certificate.p12 --out certificate-new.p12\n\n"+
+			"  llavero cert renew%s --p12 certificate.p12 --out certificate-new.p12\n\n"+
 			"While it is valid, renewing it needs no office visit. If it expires first, you will have to apply for a new one and visit a registration office again with your identity document.\n%s",
-		serial, dateOf(notAfter), left, "%s")
+		serial, dateOf(notAfter), left, config.ServerFlag(url), "%s")
 	return subject, fillHole(body, seeAccount(url))
 }
 
@@ -65,20 +66,20 @@ func backupText(serial string, downloaded time.Time, url string) (i18n.Text, i18
 			"el certificado ya no sirve: tendrás que hacer una solicitud nueva y volver a ir a una oficina de registro con tu documento.\n\n"+
 			"Cómo hacerla: copia el archivo .p12 que escribió «llavero cert download» en una memoria USB o un disco externo, y guarda su contraseña aparte "+
 			"(en papel, o en un gestor de contraseñas). Con un solo paso que además la comprueba:\n"+
-			"  llavero cert backup --p12 certificado.p12 --copy-to /ruta/de/la/memoria-usb\n"+
+			"  llavero cert backup%s --p12 certificado.p12 --copy-to /ruta/de/la/memoria-usb\n"+
 			"Si ya la tienes, compruébala donde está:\n"+
-			"  llavero cert backup --p12 /ruta/de/la/copia.p12\n\n"+
+			"  llavero cert backup%s --p12 /ruta/de/la/copia.p12\n\n"+
 			"La comprobación abre la copia con su contraseña y firma un reto con su clave: no nos envía la clave. Después no volveremos a recordártelo.\n%s",
 		"On %s you downloaded your certificate (serial number %s) and you have not yet confirmed to us that you have a backup of it.\n\n"+
 			"Why it matters: your certificate's key is only on your computer. If the computer is lost, breaks or is formatted without a copy, "+
 			"the certificate is of no more use: you will have to apply again and visit a registration office with your document.\n\n"+
 			"How to make one: copy the .p12 file that \"llavero cert download\" wrote to a USB stick or an external disk, and keep its passphrase apart "+
 			"(on paper, or in a password manager). One step that also checks it:\n"+
-			"  llavero cert backup --p12 certificate.p12 --copy-to /path/to/the/usb-stick\n"+
+			"  llavero cert backup%s --p12 certificate.p12 --copy-to /path/to/the/usb-stick\n"+
 			"If you already have one, check it where it is:\n"+
-			"  llavero cert backup --p12 /path/to/the/copy.p12\n\n"+
+			"  llavero cert backup%s --p12 /path/to/the/copy.p12\n\n"+
 			"The check opens the copy with its passphrase and signs a challenge with its key: it does not send us the key. After that we will not remind you again.\n%s",
-		dateOf(downloaded), serial, "%s")
+		dateOf(downloaded), serial, config.ServerFlag(url), config.ServerFlag(url), "%s")
 	return subject, fillHole(body, seeAccount(url))
 }
 

@@ -70,7 +70,7 @@ func TestBackupReminder(t *testing.T) {
 	if r.Kind != store.ReminderCertBackup || r.Subject != "0b01" || r.Threshold != 3 || r.Lang != "en" {
 		t.Errorf("reminder = %+v", r)
 	}
-	for _, s := range []string{"0b01", t0.Format("2006-01-02"), "llavero cert backup --p12", "--copy-to", "USB stick", "visit a registration office",
+	for _, s := range []string{"0b01", t0.Format("2006-01-02"), "llavero cert backup --server https://llavero.example --p12", "--copy-to", "USB stick", "visit a registration office",
 		"passphrase apart", "https://llavero.example/account"} {
 		if !strings.Contains(r.Body, s) {
 			t.Errorf("body lacks %q:\n%s", s, r.Body)

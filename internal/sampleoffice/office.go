@@ -31,6 +31,7 @@ import (
 
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp/loa"
+	"github.com/llavero/llavero/internal/store"
 )
 
 // Config configures an Office.
@@ -359,7 +360,7 @@ func (o *Office) result(w http.ResponseWriter, r *http.Request) {
 	v.Proc = &pv
 	if p.outcome != nil {
 		v.Outcome = p.outcome(v.User.Sub).In(lang)
-		v.SignStop = p.Signature
+		v.SignStop = p.Signature == store.SignatureCertificate
 	}
 	switch p.ID {
 	case "points-balance":

@@ -1,6 +1,7 @@
 package sampleoffice
 
 import (
+	"html"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -31,15 +32,15 @@ func TestTextsCoverTheTemplates(t *testing.T) {
 
 // TestRegisterCommand checks the printed line is what "llavero admin
 // client add" accepts: both redirect URIs, and procedures as
-// ID:NAME|ENGLISH NAME:LEVEL[:signature] with no stray colon or bar in a
-// name.
+// ID:NAME|ENGLISH NAME:LEVEL[:certificate|:remote] with no stray colon or
+// bar in a name.
 func TestRegisterCommand(t *testing.T) {
 	got := RegisterCommand("http://127.0.0.1:9090/")
 	for _, want := range []string{
 		"llavero admin client add --name 'Sede electrónica de Tráfico (ejemplo)'",
 		"--redirect-uri http://127.0.0.1:9090/callback --redirect-uri http://127.0.0.1:9090/ --min-acr low",
 		"--procedure 'points-balance:Consultar el saldo de puntos|Check your points balance:low'",
-		"--procedure 'licence-exchange:Canjear un permiso de conducir extranjero|Exchange a foreign driving licence:substantial:signature'",
+		"--procedure 'licence-exchange:Canjear un permiso de conducir extranjero|Exchange a foreign driving licence:substantial:remote'",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
@@ -231,5 +232,45 @@ func TestCatalogue(t *testing.T) {
 	}
 	if Tax.MinACR() != loa.Substantial || Traffic.MinACR() != loa.Low {
 		t.Errorf("min levels: tax %s, traffic %s", Tax.MinACR(), Traffic.MinACR())
+	}
+}
+
+// TestSignatureKinds: the licence exchange is signed remotely with an SMS
+// code, the VAT return with the person's own certificate; llavero is told
+// so at registration, and each office's home page says which, in both
+// languages.
+func TestSignatureKinds(t *testing.T) {
+	for _, tc := range []struct {
+		office     Kind
+		proc, kind string
+		home       i18n.Text
+		other      string // the other kind's text key, which must not appear
+	}{
+		{Traffic, "licence-exchange", "remote", texts["home_sign"], "home_cert"},
+		{Tax, "vat-return", "certificate", texts["home_cert"], "home_sign"},
+	} {
+		p, ok := tc.office.procedure(tc.proc)
+		if !ok || p.Signature != tc.kind {
+			t.Fatalf("%s/%s: signature %q, want %q", tc.office.ID, tc.proc, p.Signature, tc.kind)
+		}
+		if cmd := tc.office.RegisterCommand("http://127.0.0.1:9999"); !strings.Contains(cmd, ":"+p.ACR+":"+tc.kind+"'") {
+			t.Errorf("%s: the register command does not say %s:\n%s", tc.office.ID, tc.kind, cmd)
+		}
+		o := &Office{cfg: Config{Office: tc.office, Now: time.Now}, sessions: newSessions(time.Now), signs: newSignings()}
+		if err := o.parsePages(); err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range i18n.Langs {
+			t.Run(tc.office.ID+"/"+string(lang), func(t *testing.T) {
+				w := httptest.NewRecorder()
+				r := httptest.NewRequest(http.MethodGet, "/", nil)
+				r.Header.Set("Accept-Language", string(lang))
+				o.home(w, r)
+				body := html.UnescapeString(w.Body.String())
+				if !strings.Contains(body, tc.home.In(lang)) || strings.Contains(body, texts[tc.other].In(lang)) {
+					t.Errorf("home page does not say %q (alone):\n%s", tc.home.In(lang), body)
+				}
+			})
+		}
 	}
 }

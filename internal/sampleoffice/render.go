@@ -71,7 +71,7 @@ type userView struct {
 
 type procPageView struct {
 	ID, Name, Level string
-	Signature       bool
+	Signature       string // the kind, as [Procedure.Signature]
 }
 
 func procView(p Procedure, lang i18n.Lang) procPageView {

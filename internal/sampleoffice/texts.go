@@ -6,6 +6,7 @@ import (
 
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp/loa"
+	"github.com/llavero/llavero/internal/store"
 )
 
 // Name is the traffic office's name, as llavero's login pages show it to
@@ -14,10 +15,14 @@ const Name = "Sede electrónica de Tráfico (ejemplo)"
 
 // Procedure is one thing a person can do at the office.
 type Procedure struct {
-	ID        string
-	Name      i18n.Text
-	ACR       string // loa.Low, loa.Substantial or loa.High
-	Signature bool
+	ID   string
+	Name i18n.Text
+	ACR  string // loa.Low, loa.Substantial or loa.High
+	// Signature is the signature the procedure needs, as llavero's
+	// catalogue names it: "" none, store.SignatureCertificate (the
+	// person's own certificate) or store.SignatureRemote (remote signing
+	// on llavero with an SMS code).
+	Signature string
 	// outcome is the made-up answer shown once the person is in, from
 	// their identifier at the office; nil for the traffic procedures,
 	// whose pages have their own shapes.
@@ -45,7 +50,7 @@ var Procedures = []Procedure{
 	{ID: "points-balance", Name: i18n.T("Consultar el saldo de puntos", "Check your points balance"), ACR: loa.Low},
 	{ID: "fine-payment", Name: i18n.T("Pagar una multa", "Pay a fine"), ACR: loa.Low},
 	{ID: "licence-exchange", Name: i18n.T("Canjear un permiso de conducir extranjero", "Exchange a foreign driving licence"),
-		ACR: loa.Substantial, Signature: true},
+		ACR: loa.Substantial, Signature: store.SignatureRemote},
 }
 
 // The catalogue of sample offices, with DOMAIN.md's procedures and levels.
@@ -58,7 +63,7 @@ var (
 			{ID: "tax-return", Name: i18n.T("Presentar la declaración de la renta", "File your income tax return"), ACR: loa.Substantial,
 				outcome: taxReturn},
 			{ID: "vat-return", Name: i18n.T("Presentar la declaración trimestral del IVA", "File the quarterly VAT return"),
-				ACR: loa.Substantial, Signature: true, outcome: vatReturn},
+				ACR: loa.Substantial, Signature: store.SignatureCertificate, outcome: vatReturn},
 		}}
 	SocialSecurity = Kind{ID: "social-security", Name: i18n.T("Sede electrónica de la Seguridad Social (ejemplo)", "Social security electronic office (sample)"),
 		Cookie: "seguridad_social", Port: 9092, Procedures: []Procedure{
@@ -120,8 +125,8 @@ func (k Kind) RegisterCommand(publicURL string) string {
 	b.WriteString(" --min-acr " + k.MinACR())
 	for _, p := range k.Procedures {
 		spec := p.ID + ":" + p.Name.ES + "|" + p.Name.EN + ":" + p.ACR
-		if p.Signature {
-			spec += ":signature"
+		if p.Signature != "" {
+			spec += ":" + p.Signature
 		}
 		b.WriteString(" --procedure " + shellQuote(spec))
 	}
@@ -236,6 +241,7 @@ var texts = map[string]i18n.Text{
 	"home_lead":    i18n.T("Elija un trámite. Le pediremos que se identifique con llavero al nivel que el trámite necesita.", "Choose a procedure. We will ask you to log in with llavero at the level the procedure needs."),
 	"home_level":   i18n.T("Nivel de acceso", "Level of sign-in"),
 	"home_sign":    i18n.T("Necesita además su firma, que hará con llavero sin instalar nada.", "Also needs your signature, which you make with llavero without installing anything."),
+	"home_cert":    i18n.T("Necesita además su firma con su propio certificado.", "Also needs your signature with your own certificate."),
 	"home_start":   i18n.T("Empezar", "Start"),
 	"home_bye":     i18n.T("Ha salido de la sede y de llavero.", "You have logged out of the office and of llavero."),
 	"who_title":    i18n.T("Quién ha entrado", "Who is logged in"),

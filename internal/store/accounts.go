@@ -143,6 +143,43 @@ type Procedure struct {
 	NameEN    string // in English; "" shows Name to English readers too
 	ACR       string // "low", "substantial" or "high"
 	Signature bool   // whether it needs a signature
+	// SignatureKind is which signature: SignatureCertificate or
+	// SignatureRemote; "" with Signature unset. Read it with
+	// [Procedure.SignatureNeeded]; the store keeps the two fields in step.
+	SignatureKind string
+}
+
+// The kinds of signature a procedure may need.
+const (
+	// SignatureCertificate: a local signature with the person's own
+	// certificate (AutoFirma model). Procedures stored before kinds
+	// existed, with only Signature set, are of this kind, the only one
+	// then.
+	SignatureCertificate = "certificate"
+	// SignatureRemote: remote signing on llavero with a code by SMS, from
+	// a substantial login (Cl@ve Firma model).
+	SignatureRemote = "remote"
+)
+
+// SignatureNeeded returns which signature p needs: "" for none,
+// SignatureCertificate or SignatureRemote.
+func (p Procedure) SignatureNeeded() string {
+	switch {
+	case p.SignatureKind != "":
+		return p.SignatureKind
+	case p.Signature:
+		return SignatureCertificate
+	}
+	return ""
+}
+
+// Normalized returns p with Signature and SignatureKind in step: a kind
+// implies a signature, and a signature without a kind is a certificate
+// signature.
+func (p Procedure) Normalized() Procedure {
+	p.SignatureKind = p.SignatureNeeded()
+	p.Signature = p.SignatureKind != ""
+	return p
 }
 
 // Client is a relying party: an electronic office registered as an OpenID

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/store"
 )
 
@@ -21,7 +22,7 @@ func TestAccountListsNotices(t *testing.T) {
 	if resp, _ := e.pinLogin(t, b, "X1234567L", "2031-05-01", ""); resp.StatusCode != 303 {
 		t.Fatalf("login: %d", resp.StatusCode)
 	}
-	if _, body := b.get("/account"); !strings.Contains(body, "Todavía no te hemos enviado ningún aviso") || !strings.Contains(body, ">Avisos</h2>") {
+	if _, body := b.get("/account"); !strings.Contains(body, "Todavía no te hemos enviado ningún recordatorio") || !strings.Contains(body, ">Recordatorios</h2>") {
 		t.Fatalf("account page without notices:\n%s", body)
 	}
 	ctx := context.Background()
@@ -58,7 +59,51 @@ func TestAccountListsNotices(t *testing.T) {
 			t.Errorf("%s: another person's notice is listed", lang)
 		}
 	}
-	if _, body := b.get("/account"); !strings.Contains(body, ">Notices</h2>") || !strings.Contains(body, "Read the notice") {
+	if _, body := b.get("/account"); !strings.Contains(body, ">Reminders</h2>") || !strings.Contains(body, "Read the reminder") {
 		t.Error("the notices section is not in English")
+	}
+}
+
+// TestAccountNoticesAfterApplicationEmails: right after the application
+// email was sent (and before any reminder), the section does not claim
+// nothing was sent: it says there are no reminders yet and where the
+// application's messages went, in both languages; with reminders, it
+// still says where the other messages are.
+func TestAccountNoticesAfterApplicationEmails(t *testing.T) {
+	for _, lang := range i18n.Langs {
+		t.Run(string(lang), func(t *testing.T) {
+			e := newAccEnv(t)
+			e.portalPerson(t, false) // a certificate, and an application whose email went out
+			if m, err := e.st.ListOutbox(context.Background(), store.OutboxFilter{To: "X1234567L", Kind: store.KindEmail}); err != nil || len(m) == 0 {
+				t.Fatalf("no application email was sent (%v): the test proves nothing", err)
+			}
+			b := e.browser(string(lang))
+			if resp, _ := e.pinLogin(t, b, "X1234567L", "2031-05-01", ""); resp.StatusCode != 303 {
+				t.Fatalf("login: %d", resp.StatusCode)
+			}
+			check := func(reminders bool) {
+				_, body := b.get("/account")
+				body = html.UnescapeString(body)
+				_, section, _ := strings.Cut(body, `<section aria-labelledby="notices">`)
+				section, _, _ = strings.Cut(section, "</section>")
+				for k, want := range map[string]bool{"acc.notices.none": !reminders, "acc.notices.why": reminders, "acc.notices.elsewhere": true} {
+					if got := strings.Contains(section, catalogue[k].In(lang)); got != want {
+						t.Errorf("reminders %v: %s shown = %v, want %v:\n%s", reminders, k, got, want, section)
+					}
+				}
+				for _, old := range []string{"We have not sent you any notice", "no te hemos enviado ningún aviso"} {
+					if strings.Contains(section, old) {
+						t.Errorf("the section still says %q", old)
+					}
+				}
+			}
+			check(false)
+			now := e.clock.Now()
+			if err := e.st.CreateReminder(context.Background(), store.Reminder{Subject: "0a", Kind: store.ReminderCertExpiry, Threshold: 60,
+				PersonID: "X1234567L", Lang: string(lang), Title: "Reminder", Body: "Text.", Deadline: now.Add(60 * 24 * time.Hour), SentAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			check(true)
+		})
 	}
 }

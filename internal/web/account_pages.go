@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/llavero/llavero/internal/i18n"
@@ -238,19 +239,32 @@ func (a *accountRoutes) letterForm(w http.ResponseWriter, r *http.Request) {
 	a.s.Render(w, r, http.StatusOK, "account_letter", letterFormPage{})
 }
 
-// registeredPage is the success page of every registration.
+// registeredPage is the success page of every registration. Its next
+// steps follow how the person registered: whoever registered with a
+// certificate logs in with it (substantial at once, no SMS).
 type registeredPage struct {
 	Advanced bool
+	ViaCert  bool // registered with a certificate
 	Level    i18n.Text
 	Mobile   string
 	WaysUp   []i18n.Text
 	LoginURL string
+	// CertLoginURL starts a certificate login on the main origin and comes
+	// back to My llavero; ViaCert only.
+	CertLoginURL string
 }
 
-func (a *accountRoutes) registered(w http.ResponseWriter, r *http.Request, acc store.Account) {
+// registered shows the account after a registration made via (store.Via*):
+// the way just used, which an account registered earlier another way does
+// not record.
+func (a *accountRoutes) registered(w http.ResponseWriter, r *http.Request, acc store.Account, via string) {
 	pg := registeredPage{
 		Advanced: acc.Level == store.LevelAdvanced, Level: label(levelLabels, acc.Level),
 		Mobile: masked(acc.Mobile), LoginURL: a.s.publicURL + "/login",
+	}
+	if via == store.ViaCertificate && a.d.CertLoginURL != "" {
+		pg.ViaCert = true
+		pg.CertLoginURL = a.s.publicURL + "/login/certificate/begin?" + url.Values{"next": {"/account"}}.Encode()
 	}
 	if !pg.Advanced {
 		isDNI := false
@@ -278,7 +292,7 @@ func (a *accountRoutes) letterRegister(w http.ResponseWriter, r *http.Request) {
 		a.s.Render(w, r, status, "account_letter", pg)
 		return
 	}
-	a.registered(w, r, acc)
+	a.registered(w, r, acc, store.ViaLetter)
 }
 
 // Registration with a certificate, on the certificate-login origin.
@@ -316,5 +330,5 @@ func (a *accountRoutes) certRegister(w http.ResponseWriter, r *http.Request) {
 		a.s.Render(w, r, status, "account_cert", pg)
 		return
 	}
-	a.registered(w, r, acc)
+	a.registered(w, r, acc, store.ViaCertificate)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/idp"
 	"github.com/llavero/llavero/internal/ra"
@@ -66,7 +67,7 @@ type portalView struct {
 	Pending   []pendingView
 	Offices   []officeView
 	Letters   []letterView
-	Server    string // for the renewal command
+	Server    string // the renewal command's " --server URL" (config.ServerFlag)
 	CanRevoke bool
 	RevokeWhy *problemView
 	Now       []reachView
@@ -104,7 +105,7 @@ func (a *accountRoutes) day(t time.Time) string { return t.In(a.loc).Format("02/
 // portalOf gathers the portal's sections for the account page.
 func (a *accountRoutes) portalOf(r *http.Request, sess store.Session) (portalView, error) {
 	ctx := r.Context()
-	v := portalView{On: a.d.RA != nil, Server: a.s.publicURL, Revoked: r.URL.Query().Get("revoked") != ""}
+	v := portalView{On: a.d.RA != nil, Server: config.ServerFlag(a.s.publicURL), Revoked: r.URL.Query().Get("revoked") != ""}
 	if err := ra.CanRevokeFrom(sess.ACR); err != nil {
 		if ie, ok := i18n.As(err); ok {
 			v.RevokeWhy = problemOf(ie)
@@ -142,8 +143,8 @@ func (a *accountRoutes) portalOf(r *http.Request, sess store.Session) (portalVie
 		return v, err
 	}
 	for _, p := range reach {
-		rv := reachView{Office: p.Office, Name: p.Procedure.Name, Level: label(acrLabels, p.Need), Again: p.LogInAgain,
-			Why: p.Why, WaysUp: p.WaysUp, Signature: p.Procedure.Signature, CanSign: p.CanSign, SignWhy: p.SignWhy}
+		rv := reachView{Office: p.Office, Name: p.Procedure.NameFor(string(LangOf(r))), Level: label(acrLabels, p.Need), Again: p.LogInAgain,
+			Why: p.Why, WaysUp: p.WaysUp, Signature: p.Procedure.SignatureNeeded() != "", CanSign: p.CanSign, SignWhy: p.SignWhy}
 		if p.Now {
 			v.Now = append(v.Now, rv)
 		} else {

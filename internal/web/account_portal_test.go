@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,7 +21,10 @@ func (e *accEnv) catalogue(t testing.TB) {
 	for _, c := range []store.Client{
 		{ID: "traffic", Name: "Sede de Tráfico", MinACR: "low", RedirectURIs: []string{"https://dgt.example/cb"}, Procedures: []store.Procedure{
 			{ID: "points", Name: "Saldo de puntos", ACR: "low"},
-			{ID: "exchange", Name: "Canje de permiso", ACR: "substantial", Signature: true},
+			{ID: "exchange", Name: "Canje de permiso", ACR: "substantial", SignatureKind: store.SignatureRemote},
+		}},
+		{ID: "tax", Name: "Sede Tributaria", MinACR: "low", RedirectURIs: []string{"https://aeat.example/cb"}, Procedures: []store.Procedure{
+			{ID: "vat", Name: "IVA trimestral", ACR: "substantial", SignatureKind: store.SignatureCertificate},
 		}},
 		{ID: "court", Name: "Sede Judicial", MinACR: "high", RedirectURIs: []string{"https://court.example/cb"}, Procedures: []store.Procedure{
 			{ID: "file", Name: "Presentar escrito", ACR: "high"},
@@ -57,12 +61,14 @@ func TestAccountPortalSections(t *testing.T) {
 	}{
 		{"en", []string{"Your certificates", "valid", "Online renewal", "opens on", "Pending applications and letters",
 			"waiting for the identity check at an office", "Your code works until", "22/12/2026", "30 days left", "Oficina Centro", "Plaza Mayor 1, 28012 Madrid",
-			"You can do these now", "Saldo de puntos", "Canje de permiso", "Needs a signature. Can you sign?", "You can sign with your certificate",
+			"You can do these now", "Saldo de puntos", "Canje de permiso", "Needs a signature. Can you sign?",
+
 			"Not yet, and why", "Presentar escrito", "smart card", "This was not me", "Revoke this certificate", "codes are not shown here"},
 			[]string{"Renew now", "llavero cert renew --server " + testPublicURL + " --p12 certificate.p12 --out certificate-new.p12", "After expiry you will need an office visit"}},
 		{"es", []string{"Tus certificados", "en vigor", "Renovación en línea", "se abre el", "Solicitudes y cartas pendientes",
 			"esperando la comprobación de identidad en una oficina", "Tu código vale hasta el", "22/12/2026", "30 días quedan",
-			"Ya puedes hacerlos", "Necesita firma. ¿Puedes firmar?", "Puedes firmar con tu certificado",
+			"Ya puedes hacerlos", "Necesita firma. ¿Puedes firmar?",
+
 			"Todavía no, y por qué", "tarjeta o token", "No fui yo", "Revocar este certificado", "los códigos no se muestran aquí"},
 			[]string{"Renovar ahora", "llavero cert renew --server " + testPublicURL + " --p12 certificado.p12 --out certificado-nuevo.p12", "necesitarás una visita a una oficina"}},
 	} {
@@ -332,5 +338,51 @@ func BenchmarkAccountPage(b *testing.B) {
 		if resp, body := br.get("/account"); resp.StatusCode != http.StatusOK || !strings.Contains(body, serials[4]) {
 			b.Fatalf("account: %d", resp.StatusCode)
 		}
+	}
+}
+
+// TestAccountPortalSignatureKinds: each procedure that needs a signature
+// says which one, in its own line of "Procedures you can do": the
+// licence exchange is signed on llavero with an SMS code, the VAT return
+// with the person's certificate; a procedure without one says nothing
+// about signing.
+func TestAccountPortalSignatureKinds(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		want map[string]string // procedure name -> what its line says about signing ("" nothing)
+	}{
+		{"en", map[string]string{
+			"Canje de permiso": "Can you sign?: yes. It is signed on llavero, without installing anything: we send you a code by SMS to confirm it.",
+			"IVA trimestral":   "Can you sign?: yes. It is signed with your certificate, on the computer that holds it.",
+			"Saldo de puntos":  "",
+		}},
+		{"es", map[string]string{
+			"Canje de permiso": "¿Puedes firmar?: sí. Se firma en llavero, sin instalar nada: te enviamos un código por SMS para confirmarlo.",
+			"IVA trimestral":   "¿Puedes firmar?: sí. Se firma con tu certificado, en el ordenador donde lo tienes.",
+			"Saldo de puntos":  "",
+		}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newAccEnv(t)
+			e.portalPerson(t, false)
+			b := e.browser(tc.lang)
+			if resp, _ := e.pinLogin(t, b, "X1234567L", "2031-05-01", ""); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("PIN login: %d", resp.StatusCode)
+			}
+			_, body := b.get("/account")
+			body = html.UnescapeString(body)
+			for name, want := range tc.want {
+				_, line, ok := strings.Cut(body, "<strong>"+name+"</strong>")
+				line, _, _ = strings.Cut(line, "</li>")
+				switch {
+				case !ok:
+					t.Errorf("%s is not listed", name)
+				case want == "" && (strings.Contains(line, "sign") || strings.Contains(line, "firm")):
+					t.Errorf("%s needs no signature, but its line says %q", name, line)
+				case !strings.Contains(line, want):
+					t.Errorf("%s: its line says %q, want %q", name, line, want)
+				}
+			}
+		})
 	}
 }

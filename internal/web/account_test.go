@@ -532,3 +532,54 @@ func BenchmarkPINLogin(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "logins/s")
 }
+
+// TestCertificateRegistrationNextSteps: whoever registered with a
+// certificate is told to log in with it (substantial at once, no SMS),
+// with a button that starts the certificate login and comes back to My
+// llavero, not to log in with a PIN; the PIN is the way on a computer
+// without the certificate, when the account has a mobile. Both languages.
+func TestCertificateRegistrationNextSteps(t *testing.T) {
+	for _, tc := range []struct {
+		lang, mobile string
+		want         []string // text keys the page must show
+		not          []string // and must not
+	}{
+		{"en", "612345678", []string{"done.cert", "done.cert.other", "done.login.cert", "done.login.other"}, []string{"done.advanced", "done.cert.nomobile", "done.login"}},
+		{"es", "612345678", []string{"done.cert", "done.cert.other", "done.login.cert", "done.login.other"}, []string{"done.advanced", "done.cert.nomobile", "done.login"}},
+		{"en", "", []string{"done.cert", "done.cert.nomobile", "done.login.cert"}, []string{"done.advanced", "done.cert.other", "done.mobile"}},
+		{"es", "", []string{"done.cert", "done.cert.nomobile", "done.login.cert"}, []string{"done.advanced", "done.cert.other", "done.mobile"}},
+	} {
+		t.Run(tc.lang+"/mobile="+tc.mobile, func(t *testing.T) {
+			e := newAccEnv(t)
+			_, _, holder := e.certified("X1234567L", "Kovalenko")
+			req, _ := http.NewRequest("POST", e.certReg.URL+"/account/register", strings.NewReader(url.Values{"mobile": {tc.mobile}, "email": {"olena@example.org"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			req.Header.Set("Accept-Language", tc.lang)
+			resp, err := e.client(holder).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body := html.UnescapeString(string(b))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("registered: %d %s", resp.StatusCode, body)
+			}
+			lang := i18n.Lang(tc.lang)
+			for _, k := range tc.want {
+				if w := catalogue[k].In(lang); w == "" || !strings.Contains(body, w) {
+					t.Errorf("the page lacks %s (%q):\n%s", k, w, body)
+				}
+			}
+			for _, k := range tc.not {
+				if w := catalogue[k].In(lang); w == "" || strings.Contains(body, w) {
+					t.Errorf("the page says %s (%q):\n%s", k, w, body)
+				}
+			}
+			if href := `id="login-cert" href="` + testPublicURL + `/login/certificate/begin?next=%2Faccount"`; !strings.Contains(string(b), href) {
+				t.Errorf("no button to log in with the certificate (%s):\n%s", href, body)
+			}
+		})
+	}
+}

@@ -152,4 +152,12 @@ var _ = addTexts(map[string]i18n.Text{
 	"done.basic":                 i18n.T("Con nivel básico puedes hacer trámites sencillos (como consultar tus puntos), pero no los que piden nivel sustancial (como canjear un permiso de conducir).", "At the basic level you can do simple procedures (like checking your points), but not those that need the substantial level (like exchanging a driving licence)."),
 	"done.up.title":              i18n.T("Cómo subir a nivel avanzado", "How to reach the advanced level"),
 	"done.login":                 i18n.T("Entrar ahora", "Log in now"),
+	"done.cert": i18n.T("Te has registrado con tu certificado, así que tu cuenta es avanzada. Entra con ese mismo certificado: llegas al nivel sustancial al momento, sin esperar ningún SMS, y con él puedes hacer casi todos los trámites.",
+		"You registered with your certificate, so your account is advanced. Log in with that same certificate: you reach the substantial level at once, with no SMS to wait for, and it does almost every procedure."),
+	"done.cert.other": i18n.T("En un ordenador o móvil sin el certificado, entra con un PIN por SMS a tu móvil; si quieres, pon una contraseña en «Mi llavero».",
+		"On a computer or phone without the certificate, log in with a PIN by SMS to your mobile; if you like, set a password in \"My llavero\"."),
+	"done.cert.nomobile": i18n.T("Tu cuenta no tiene móvil, así que el certificado es tu forma de entrar: guarda su copia .p12. Puedes añadir un móvil en «Mi llavero» tras entrar con el certificado, o en una oficina.",
+		"Your account has no mobile, so the certificate is your way in: keep its .p12 backup. You can add a mobile in \"My llavero\" after logging in with the certificate, or at an office."),
+	"done.login.cert":  i18n.T("Entrar con mi certificado", "Log in with my certificate"),
+	"done.login.other": i18n.T("Otras formas de entrar", "Other ways to log in"),
 })

@@ -306,7 +306,7 @@ func TestOfficeConsole(t *testing.T) {
 			t.Fatalf("issued certificate's policies %v (%v): want the token policy", issued.Policies, err)
 		}
 		wantPhrases(t, "approval result", b, "Certificate issued", app.CertSerial, "What to tell the person",
-			"llavero cert download --id X1234567L --surname Kovalenko --code YOUR-CODE --out certificate.p12", "Back to the person&#39;s page",
+			"llavero cert download --server "+testPublicURL+" --id X1234567L --surname Kovalenko --code YOUR-CODE --out certificate.p12", "Back to the person&#39;s page",
 			`href="/office/case?q=X1234567L"`)
 
 		resp, b = page(t, "POST", "/office/approve", "es", form)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/ra"
 	"github.com/llavero/llavero/internal/registry"
@@ -98,6 +99,7 @@ type resultPage struct {
 	Outcome  string
 	PersonID string
 	Surname  string // the person's first surname, as a shell word; "" when unknown
+	Server   string // the download command's " --server URL" (config.ServerFlag)
 	Serial   string
 	NotAfter string
 	Problem  *problemView
@@ -267,7 +269,7 @@ func (c *certRoutes) consoleApprove(w http.ResponseWriter, r *http.Request) {
 	if !ok || !c.form(w, r) {
 		return
 	}
-	page := resultPage{Desk: viewOfDesk(d), Query: r.PostForm.Get("q"), Outcome: outcomeNotDone}
+	page := resultPage{Desk: viewOfDesk(d), Query: r.PostForm.Get("q"), Outcome: outcomeNotDone, Server: config.ServerFlag(c.s.publicURL)}
 	chk, err := parseCheck(r.PostForm.Get("document_type"), r.PostForm.Get("document_number"), r.PostForm.Get("document_expiry"))
 	if err != nil {
 		c.result(w, r, page, err)
@@ -303,7 +305,7 @@ func (c *certRoutes) consoleRefuse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason, note := r.PostForm.Get("reason"), strings.TrimSpace(r.PostForm.Get("note"))
-	page := resultPage{Desk: viewOfDesk(d), Query: r.PostForm.Get("q"), Outcome: outcomeNotDone}
+	page := resultPage{Desk: viewOfDesk(d), Query: r.PostForm.Get("q"), Outcome: outcomeNotDone, Server: config.ServerFlag(c.s.publicURL)}
 	appID := strings.TrimSpace(r.PostForm.Get("application_id"))
 	if appID == "" {
 		c.result(w, r, page, errApplicationNotFound)

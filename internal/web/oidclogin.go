@@ -70,9 +70,17 @@ type levelPage struct {
 	Need      i18n.Text
 	Have      i18n.Text
 	Level     i18n.Text // the account's registration level
-	Procs     []string  // names, in the page's language
+	Procs     []levelProc
 	WaysUp    []i18n.Text
 	StrongURL string
+}
+
+// levelProc is a procedure of the office that needs more than this
+// session: its level, and how it is signed (empty when it is not).
+type levelProc struct {
+	Name  string // in the page's language ([store.Procedure.NameFor])
+	Level i18n.Text
+	Sign  i18n.Text
 }
 
 // endSession ends the browser's single-sign-on session as well as the
@@ -152,7 +160,7 @@ func (o *oidcRoutes) tooLow(w http.ResponseWriter, r *http.Request, lr oidc.Logi
 	pg := levelPage{Client: lr.Client.Name, Need: label(acrLabels, lr.NeedACR), Have: label(acrLabels, sess.ACR), StrongURL: strong}
 	for _, p := range lr.Procedures {
 		if !loa.Meets(sess.ACR, p.ACR) {
-			pg.Procs = append(pg.Procs, p.NameFor(string(LangOf(r))))
+			pg.Procs = append(pg.Procs, levelProc{Name: p.NameFor(string(LangOf(r))), Level: label(acrLabels, p.ACR), Sign: signText(p.SignatureNeeded())})
 		}
 	}
 	st := loa.Standing{HasAccount: true}

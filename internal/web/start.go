@@ -222,7 +222,7 @@ type procGroup struct {
 type procChoice struct {
 	Value, Name string
 	Level       i18n.Text
-	Signature   bool
+	Sign        i18n.Text // how it is signed; empty when it needs no signature
 	Checked     bool
 }
 
@@ -276,7 +276,7 @@ func formData(a answers, cat []catalogueProc, missing bool) startForm {
 		}
 		g := &f.Groups[len(f.Groups)-1]
 		g.Procs = append(g.Procs, procChoice{Value: p.Ref.key(), Name: p.Name, Level: label(acrLabels, p.ACR),
-			Signature: p.Signature, Checked: checked[p.Ref]})
+			Sign: signLabels[p.SignatureNeeded()], Checked: checked[p.Ref]})
 	}
 	return f
 }
@@ -331,6 +331,11 @@ var (
 		docTIE: i18n.T("NIE con TIE", "NIE with a TIE"),
 		docEU:  i18n.T("ciudadano de la UE: certificado verde y pasaporte", "EU citizen: green certificate and passport"),
 	}
+	// signLabels say, on the form, how a procedure is signed, by kind.
+	signLabels = map[string]i18n.Text{
+		store.SignatureCertificate: i18n.T("se firma con tu certificado", "signed with your certificate"),
+		store.SignatureRemote:      i18n.T("se firma con un código por SMS", "signed with a code by SMS"),
+	}
 	phoneLabels = map[string]i18n.Text{
 		phoneES:      i18n.T("móvil español", "Spanish mobile"),
 		phoneForeign: i18n.T("solo un móvil extranjero", "only a foreign mobile"),
@@ -374,7 +379,6 @@ var _ = addTexts(map[string]i18n.Text{
 		"Choose the procedures you need; you may choose none."),
 	"start.procs.none": i18n.T("Todavía no hay sedes electrónicas registradas en este servicio.", "There are no electronic offices registered on this service yet."),
 	"start.level":      i18n.T("nivel", "level"),
-	"start.signature":  i18n.T("pide firma", "needs a signature"),
 	"start.submit":     i18n.T("Ver mi plan", "See my plan"),
 	"start.offices":    i18n.T("Ver todas las oficinas", "See every office"),
 
@@ -384,7 +388,6 @@ var _ = addTexts(map[string]i18n.Text{
 	"plan.where.none": i18n.T("Ninguna oficina de este servicio lo hace todavía.", "No office on this service does this yet."),
 	"plan.bring":      i18n.T("Qué llevar", "What to bring"),
 	"plan.takes":      i18n.T("Cuánto tarda", "How long it takes"),
-	"plan.sign":       i18n.T("Además, firmas con tu certificado.", "You also sign with your certificate."),
 	"plan.risks":      i18n.T("Qué suele salir mal y cómo evitarlo", "What usually goes wrong and how to avoid it"),
 	"plan.share":      i18n.T("Guarda o comparte este plan", "Keep or share this plan"),
 	"plan.share.why": i18n.T("Este enlace vuelve a mostrar el mismo plan. Solo lleva tus respuestas, ningún dato personal.",

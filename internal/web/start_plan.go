@@ -97,8 +97,8 @@ type pitfall struct {
 type procView struct {
 	Name, Office string
 	Level        i18n.Text
-	Signature    bool
-	How          i18n.Text // how to log in (and sign) for it
+	Sign         i18n.Text // how the person signs it; empty when it needs no signature
+	How          i18n.Text // how to log in for it
 }
 
 // planOptions are the facts of the deployment a plan depends on.
@@ -200,6 +200,16 @@ var (
 			"An expired or revoked certificate cannot be renewed online."),
 		i18n.T("Haz una solicitud nueva con su visita a la oficina. La próxima vez, renueva en línea en los 60 días antes de la caducidad.",
 			"Make a new request with its office visit. Next time, renew online within the 60 days before expiry.")}
+	pitSignNeedsMobile = pitfall{"sign-needs-mobile",
+		i18n.T("Algún trámite se firma con un código por SMS, y sin un móvil que reciba nuestros SMS no podrás firmarlo.",
+			"A procedure is signed with a code by SMS, and without a mobile that gets our SMS you cannot sign it."),
+		i18n.T("Registra un móvil español en tu cuenta (en una oficina, o en línea tras entrar con tu certificado) antes de empezar ese trámite.",
+			"Register a Spanish mobile on your account (at an office, or online after logging in with your certificate) before you start that procedure.")}
+	pitSignOnCertComputer = pitfall{"sign-certificate-computer",
+		i18n.T("Algún trámite se firma con tu propio certificado: en un ordenador sin él no se puede firmar.",
+			"A procedure is signed with your own certificate: on a computer without it you cannot sign."),
+		i18n.T("Fírmalo en el ordenador donde descargaste el certificado, o importa antes en el otro la copia .p12 con su contraseña.",
+			"Sign it on the computer where you downloaded the certificate, or first import your .p12 backup, with its password, on the other one.")}
 	pitRenewWindow = pitfall{"renew-window",
 		i18n.T("Si dejas caducar el certificado, tendrás que volver a una oficina.",
 			"If you let the certificate expire, you will have to go back to an office."),
@@ -225,7 +235,7 @@ func buildPlan(a answers, procs []catalogueProc, offices []store.Office, opt pla
 	}
 	p.Steps = append(p.Steps, accountStep(a, offices, opt))
 	if len(procs) > 0 {
-		p.Steps = append(p.Steps, proceduresStep(procs))
+		p.Steps = append(p.Steps, proceduresStep(a, procs, opt))
 	}
 	return p
 }
@@ -348,15 +358,31 @@ func accountStep(a answers, offices []store.Office, opt planOptions) planStep {
 	return s
 }
 
-func proceduresStep(procs []catalogueProc) planStep {
+// signText is how a plan says a procedure is signed, by its kind
+// (store.Signature*); the zero Text for none.
+func signText(kind string) (none i18n.Text) {
+	switch kind {
+	case store.SignatureRemote:
+		return i18n.T("Además, lo firmas en llavero, sin instalar nada, con un código que te enviamos al móvil por SMS.",
+			"You also sign it on llavero, without installing anything, with a code we send to your mobile by SMS.")
+	case store.SignatureCertificate:
+		return i18n.T("Además, lo firmas con tu propio certificado, en el ordenador donde lo tienes.",
+			"You also sign it with your own certificate, on the computer that holds it.")
+	}
+	return none
+}
+
+func proceduresStep(a answers, procs []catalogueProc, opt planOptions) planStep {
 	s := planStep{ID: stepProcedures, Online: true,
 		Title: i18n.T("Haz tus trámites", "Do your procedures"),
 		Where: i18n.T("En línea, en la sede electrónica de cada trámite; entras con llavero.", "Online, at each procedure's electronic office; you log in with llavero."),
 		Takes: i18n.T("Lo que tarde cada trámite.", "As long as each procedure takes."),
 	}
-	token := false
+	token, remote, local := false, false, false
 	for _, p := range procs {
-		v := procView{Name: p.Name, Office: p.Office, Level: label(acrLabels, p.ACR), Signature: p.Signature}
+		kind := p.SignatureNeeded()
+		remote, local = remote || kind == store.SignatureRemote, local || kind == store.SignatureCertificate
+		v := procView{Name: p.Name, Office: p.Office, Level: label(acrLabels, p.ACR), Sign: signText(kind)}
 		switch {
 		case loa.Rank(p.ACR) >= loa.Rank(loa.High):
 			token = true
@@ -377,6 +403,14 @@ func proceduresStep(procs []catalogueProc) planStep {
 				"A procedure needs the high level: a certificate on your computer is not enough."),
 			i18n.T("En la visita a la oficina, pide el certificado en tarjeta o token.",
 				"At the office visit, ask for the certificate on a card or token.")})
+	}
+	// A remote signature is approved with an SMS code: without a mobile
+	// that gets SMS here, the procedure stops at its signature.
+	if remote && (a.Phone == phoneNone || a.Phone == phoneForeign && !opt.ForeignPhones) {
+		s.Risks = append(s.Risks, pitSignNeedsMobile)
+	}
+	if local {
+		s.Risks = append(s.Risks, pitSignOnCertComputer)
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,10 +32,12 @@ func (startStore) ListClients(context.Context) ([]store.Client, error) {
 	return []store.Client{
 		{ID: "traffic", Name: "Sede de Tráfico", Procedures: []store.Procedure{
 			{ID: "points-balance", Name: "Consulta de puntos", NameEN: "Points balance", ACR: "low"},
-			{ID: "licence-exchange", Name: "Canje de permiso", NameEN: "Licence exchange", ACR: "substantial", Signature: true},
+			{ID: "licence-exchange", Name: "Canje de permiso", NameEN: "Licence exchange", ACR: "substantial", Signature: true, SignatureKind: store.SignatureRemote},
 		}},
 		{ID: "tax", Name: "Sede Tributaria", Procedures: []store.Procedure{
 			{ID: "tax-return", Name: "Declaración de la renta", NameEN: "Income tax return", ACR: "substantial"},
+			// Stored before signature kinds: a certificate signature.
+			{ID: "vat-return", Name: "IVA trimestral", NameEN: "Quarterly VAT", ACR: "substantial", Signature: true},
 			{ID: "customs", Name: "Aduanas con tarjeta", ACR: "high"}, // no English name: the Spanish one serves
 		}},
 	}, nil
@@ -124,7 +127,7 @@ func TestPlanSituations(t *testing.T) {
 		query:   "doc=dni&phone=es&cert=valid&proc=traffic.licence-exchange",
 		steps:   []string{"account", "procedures"},
 		risks:   map[string][]string{"account": {"basic-too-late", "no-backup", "renew-window"}},
-		phrases: []string{"Canje de permiso", "Además, firmas con tu certificado."},
+		phrases: []string{"Canje de permiso", "Además, lo firmas en llavero, sin instalar nada, con un código que te enviamos al móvil por SMS."},
 	}, {
 		name:    "an expired document: renew it first",
 		query:   "doc=tie&expired=1&phone=es&cert=none",
@@ -175,6 +178,75 @@ func TestPlanSituations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlanSignatures: the plan says how each chosen procedure is signed,
+// in both languages: the licence exchange on llavero with an SMS code,
+// the VAT return with the person's own certificate (as it was stored
+// before signature kinds), the tax return not at all; and it warns about
+// what stops each kind (no mobile for the SMS code, the certificate on
+// another computer).
+func TestPlanSignatures(t *testing.T) {
+	remote := signText(store.SignatureRemote)
+	local := signText(store.SignatureCertificate)
+	for _, tc := range []struct {
+		name, query string
+		opt         StartDeps
+		says, not   []i18n.Text // sentences the plan must and must not hold
+		risks, no   []string    // risks of the procedures step that must and must not be there
+	}{
+		{name: "licence exchange: remote signing", query: "doc=tie&phone=es&cert=valid&proc=traffic.licence-exchange",
+			says: []i18n.Text{remote}, not: []i18n.Text{local}, no: []string{"sign-needs-mobile", "sign-certificate-computer"}},
+		{name: "VAT return: certificate", query: "doc=dni&phone=es&cert=none&proc=tax.vat-return",
+			says: []i18n.Text{local}, not: []i18n.Text{remote}, risks: []string{"sign-certificate-computer"}, no: []string{"sign-needs-mobile"}},
+		{name: "no signature", query: "doc=dni&phone=es&cert=none&proc=tax.tax-return",
+			not: []i18n.Text{local, remote}, no: []string{"sign-needs-mobile", "sign-certificate-computer"}},
+		{name: "remote signing without a mobile", query: "doc=eu&phone=none&cert=none&proc=traffic.licence-exchange",
+			says: []i18n.Text{remote}, risks: []string{"sign-needs-mobile"}},
+		{name: "remote signing with a foreign mobile refused here", query: "doc=tie&phone=foreign&cert=none&proc=traffic.licence-exchange",
+			says: []i18n.Text{remote}, risks: []string{"sign-needs-mobile"}},
+		{name: "remote signing with a foreign mobile accepted here", query: "doc=tie&phone=foreign&cert=none&proc=traffic.licence-exchange",
+			opt: StartDeps{ForeignPhones: true}, says: []i18n.Text{remote}, no: []string{"sign-needs-mobile"}},
+		{name: "both kinds", query: "doc=dni&phone=es&cert=valid&proc=traffic.licence-exchange&proc=tax.vat-return",
+			says: []i18n.Text{remote, local}, risks: []string{"sign-certificate-computer"}},
+	} {
+		for _, lang := range i18n.Langs {
+			t.Run(tc.name+"/"+string(lang), func(t *testing.T) {
+				s := newStartServer(t, tc.opt)
+				resp := do(t, s.Handler(), "GET", PlanPath+"?"+tc.query, map[string]string{"Accept-Language": string(lang)})
+				page := html.UnescapeString(body(t, resp))
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%d\n%s", resp.StatusCode, page)
+				}
+				for _, w := range tc.says {
+					if !strings.Contains(page, w.In(lang)) {
+						t.Errorf("the plan lacks %q", w.In(lang))
+					}
+				}
+				for _, w := range tc.not {
+					if strings.Contains(page, w.In(lang)) {
+						t.Errorf("the plan says %q", w.In(lang))
+					}
+				}
+				var risks []string
+				for _, m := range riskIDs.FindAllStringSubmatch(page, -1) {
+					if m[1] == stepProcedures {
+						risks = append(risks, m[2])
+					}
+				}
+				for _, r := range tc.risks {
+					if !slices.Contains(risks, r) {
+						t.Errorf("procedures risks %v lack %s", risks, r)
+					}
+				}
+				for _, r := range tc.no {
+					if slices.Contains(risks, r) {
+						t.Errorf("procedures risks %v have %s", risks, r)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -305,12 +377,12 @@ func TestStartPagesInBothLanguages(t *testing.T) {
 		phrases map[string][]string
 	}{
 		{"es", map[string][]string{
-			StartPath:                                {"Planifica tus pasos", "¿Qué documento de identidad tienes?", "Sede de Tráfico", "Canje de permiso", "nivel sustancial; pide firma"},
+			StartPath:                                {"Planifica tus pasos", "¿Qué documento de identidad tienes?", "Sede de Tráfico", "Canje de permiso", "nivel sustancial; se firma con un código por SMS", "nivel sustancial; se firma con tu certificado"},
 			PlanPath + "?doc=dni&phone=es&cert=none": {"Tu plan, paso a paso", "Qué llevar", "Cuánto tarda", "Qué suele salir mal", "Para: DNI; móvil español; sin certificado."},
 			OfficesPath:                              {"Oficinas de registro", "Horario", "comprobación de identidad para el certificado"},
 		}},
 		{"en", map[string][]string{
-			StartPath:                                {"Plan your steps", "Which identity document do you have?", "Sede de Tráfico", "level substantial; needs a signature"},
+			StartPath:                                {"Plan your steps", "Which identity document do you have?", "Sede de Tráfico", "level substantial; signed with a code by SMS", "level substantial; signed with your certificate"},
 			PlanPath + "?doc=dni&phone=es&cert=none": {"Your plan, step by step", "What to bring", "How long it takes", "What usually goes wrong", "For: DNI; Spanish mobile; no certificate."},
 			OfficesPath:                              {"Registration offices", "Opening hours", "identity check for the certificate", "account registration (advanced level)"},
 		}},

@@ -99,7 +99,7 @@ func TestNewcomersJourney(t *testing.T) {
 			t.Fatalf("home: status %d", st)
 		}
 		p.Click(`a[href="/start"]`)
-		mustSay(t, p, "NIE with a TIE card", "A Spanish mobile (+34)", "Canjear un permiso de conducir extranjero")
+		mustSay(t, p, "NIE with a TIE card", "A Spanish mobile (+34)", "Exchange a foreign driving licence")
 		p.Press("#doc-tie")
 		p.Press("#phone-es")
 		p.Press("#cert-none")
@@ -140,10 +140,16 @@ func TestNewcomersJourney(t *testing.T) {
 			t.Errorf("the account step does not say what the certificate gives:\n%s", account)
 		}
 		procs := p.Text("#step-procedures")
-		for _, w := range []string{"Canjear un permiso de conducir extranjero", sampleoffice.Name, "substantial"} {
+		// The licence exchange, named in the page's language, is signed by
+		// remote signing with an SMS code, not with the certificate.
+		for _, w := range []string{"Exchange a foreign driving licence", sampleoffice.Name, "substantial",
+			"You also sign it on llavero, without installing anything, with a code we send to your mobile by SMS."} {
 			if !strings.Contains(procs, w) {
 				t.Errorf("the procedures step does not say %q:\n%s", w, procs)
 			}
+		}
+		if strings.Contains(procs, "sign with your certificate") || strings.Contains(procs, "sign it with your own certificate") {
+			t.Errorf("the plan says the licence exchange is signed with the certificate:\n%s", procs)
 		}
 		if !p.Has("#risk-request-passport-not-nie") {
 			t.Error("the plan does not warn a NIE holder against typing the passport number")
@@ -200,7 +206,8 @@ func TestNewcomersJourney(t *testing.T) {
 			"Next step: go to a registration office",
 			"Bring your original, valid TIE",
 			centro,
-			"llavero cert download --id " + nadia + " --surname " + nadiaSurname + " --code " + app.Code,
+			// The platform is not at the CLI's default: the command says where.
+			"llavero cert download --server " + e.Issuer + " --id " + nadia + " --surname " + nadiaSurname + " --code " + app.Code,
 		} {
 			if !strings.Contains(mail.Body, w) {
 				t.Errorf("the email does not say %q:\n%s", w, mail.Body)
@@ -227,10 +234,10 @@ func TestNewcomersJourney(t *testing.T) {
 			t.Fatalf("the approval: status %d\n%s", st, ana.PageText())
 		}
 		mustSay(t, ana, "Certificate issued", "What to tell the person",
-			"llavero cert download --id "+nadia+" --surname "+nadiaSurname+" --code YOUR-CODE")
+			"llavero cert download --server "+e.Issuer+" --id "+nadia+" --surname "+nadiaSurname+" --code YOUR-CODE")
 		mail := lastMessage(t, e, nadiaEmail, store.KindEmail)
 		if mail.Subject != "Your certificate is ready to download" ||
-			!strings.Contains(mail.Body, "llavero cert download --id "+nadia+" --surname "+nadiaSurname+" --code YOUR-CODE") {
+			!strings.Contains(mail.Body, "llavero cert download --server "+e.Issuer+" --id "+nadia+" --surname "+nadiaSurname+" --code YOUR-CODE") {
 			t.Errorf("the email after the check: %q\n%s", mail.Subject, mail.Body)
 		}
 	})
@@ -289,7 +296,8 @@ func TestNewcomersJourney(t *testing.T) {
 		if st := p.Submit(`form[action="/account/register"] button[type=submit]`); st != http.StatusOK {
 			t.Fatalf("registering: status %d\n%s", st, p.PageText())
 		}
-		mustSay(t, p, "You now have a llavero account", "Your registration level is advanced.", "PINs will go to the mobile")
+		mustSay(t, p, "You now have a llavero account", "Your registration level is advanced.", "PINs will go to the mobile",
+			"Log in with that same certificate", "Log in with my certificate")
 		acc, err := e.Store.GetAccount(ctx, nadia)
 		if err != nil || acc.Level != store.LevelAdvanced || acc.RegisteredVia != store.ViaCertificate || acc.Mobile != nadiaMobile {
 			t.Fatalf("the account: %+v, %v", acc, err)

@@ -271,12 +271,16 @@ func (c listCol) Scan(src any) error {
 // renaming a Go field does not orphan what is stored. Converting between
 // the two types compiles only while their fields match, so a field added
 // to one must be added to the other.
+// A row written before signature kinds existed has "signature" and no
+// "signature_kind", and reads as a certificate signature
+// ([store.Procedure.Normalized]).
 type procedure struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	NameEN    string `json:"name_en,omitempty"`
-	ACR       string `json:"acr"`
-	Signature bool   `json:"signature"`
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	NameEN        string `json:"name_en,omitempty"`
+	ACR           string `json:"acr"`
+	Signature     bool   `json:"signature"`
+	SignatureKind string `json:"signature_kind,omitempty"`
 }
 
 // proceduresArg binds procedures as a JSON array of objects, '[]' when
@@ -287,7 +291,7 @@ func proceduresArg(ps []store.Procedure) (string, error) {
 	}
 	out := make([]procedure, len(ps))
 	for i, p := range ps {
-		out[i] = procedure(p)
+		out[i] = procedure(p.Normalized())
 	}
 	b, err := json.Marshal(out)
 	return string(b), err
@@ -313,7 +317,7 @@ func (c proceduresCol) Scan(src any) error {
 	}
 	out := make([]store.Procedure, len(in))
 	for i, p := range in {
-		out[i] = store.Procedure(p)
+		out[i] = store.Procedure(p).Normalized()
 	}
 	*c.ps = out
 	return nil

@@ -1107,7 +1107,10 @@ func fullClient(id string) store.Client {
 		Methods:      []string{"pin", "cert", "app"},
 		Procedures: []store.Procedure{
 			{ID: "points-balance", Name: "Consulta de puntos", NameEN: "Points balance", ACR: "low"},
+			// As a client stored before signature kinds: a certificate signature.
 			{ID: "vehicle-transfer", Name: "Cambio de titularidad \"urgente\"", NameEN: "Change of owner «urgent» ñ", ACR: "high", Signature: true},
+			{ID: "licence-exchange", Name: "Canje de permiso", NameEN: "Licence exchange", ACR: "substantial", SignatureKind: store.SignatureRemote},
+			{ID: "vat-return", Name: "IVA trimestral", ACR: "substantial", Signature: true, SignatureKind: store.SignatureCertificate},
 		},
 		CreatedAt: at(0),
 	}
@@ -1121,9 +1124,13 @@ func normClient(c store.Client) store.Client {
 	if c.Methods == nil {
 		c.Methods = []string{}
 	}
-	if c.Procedures == nil {
-		c.Procedures = []store.Procedure{}
+	// What the store gives back: every procedure with its signature kind
+	// (a bare Signature is a certificate signature).
+	ps := make([]store.Procedure, len(c.Procedures))
+	for i, p := range c.Procedures {
+		ps[i] = p.Normalized()
 	}
+	c.Procedures = ps
 	return c
 }
 
@@ -1183,7 +1190,7 @@ func testUpdateClient(t *testing.T, s store.Store) {
 	}
 	w := normClient(orig)
 	w.RedirectURIs = []string{orig.RedirectURIs[1], "https://nueva.example.es/cb", orig.RedirectURIs[0]}
-	w.Procedures = []store.Procedure{orig.Procedures[1], {ID: "appointment", Name: "Cita previa", ACR: "substantial"}}
+	w.Procedures = []store.Procedure{orig.Procedures[1].Normalized(), {ID: "appointment", Name: "Cita previa", ACR: "substantial"}}
 	w.Procedures[0].NameEN = ""
 	w.Methods, w.MinACR, w.SecretHash = []string{}, "high", "rotated"
 	if !reflect.DeepEqual(got, w) {
