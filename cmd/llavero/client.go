@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/llavero/llavero/internal/audit"
 	"github.com/llavero/llavero/internal/idp/loa"
 	"github.com/llavero/llavero/internal/oidc"
 	"github.com/llavero/llavero/internal/store"
@@ -75,7 +76,21 @@ func (a *app) adminClientCmd() *cobra.Command {
 			}
 			return a.withStore(cmd, func(ctx context.Context, st store.Store) error {
 				cl.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
-				if err := st.CreateClient(ctx, cl); err != nil {
+				// Which offices may ask llavero who a person is, at what
+				// level, is an identity decision: it goes in the audit
+				// chain with the client, in one transaction.
+				err := st.InTx(ctx, func(tx store.Tx) error {
+					if err := tx.CreateClient(ctx, cl); err != nil {
+						return err
+					}
+					_, err := audit.New(nil, nil).Record(ctx, tx, audit.Event{
+						Actor: "admin:" + currentUser(), Action: "client.add", Subject: cl.ID, Outcome: audit.OK,
+						Detail: map[string]any{"name": cl.Name, "redirect_uris": cl.RedirectURIs, "min_acr": cl.MinACR,
+							"methods": cl.Methods, "procedures": len(cl.Procedures), "public": public},
+					})
+					return err
+				})
+				if err != nil {
 					return err
 				}
 				if asJSON {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/llavero/llavero/internal/config"
 	"github.com/llavero/llavero/internal/i18n"
 	"github.com/llavero/llavero/internal/store"
+	"github.com/llavero/llavero/internal/store/sqlite"
 )
 
 // TestClientAddProcedureSignatureKinds registers procedures with each
@@ -126,6 +129,29 @@ func TestClientAddStoresEnglishNames(t *testing.T) {
 	first, second := procs[0].(map[string]any), procs[1].(map[string]any)
 	if first["Name"] != "Saldo de puntos" || first["NameEN"] != "Points balance" || second["NameEN"] != "" {
 		t.Errorf("procedures %v", procs)
+	}
+	// The registration is in the audit chain, and the chain still holds.
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(data, "llavero.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	evs, err := st.ListAudit(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range evs {
+		if e.Action == "client.add" && e.Subject == cl["id"] && strings.HasPrefix(e.Actor, "admin:") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no client.add audit event for %v in %d events", cl["id"], len(evs))
+	}
+	if out, errOut, code := run(t, "admin", "audit", "verify"); code != 0 {
+		t.Errorf("audit verify after client add: exit %d: %s %s", code, out, errOut)
 	}
 }
 
