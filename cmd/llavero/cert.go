@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
@@ -237,15 +238,7 @@ func (a *app) certDownloadCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				ch, err := cl.Challenge(ctx)
-				if err != nil {
-					return err
-				}
-				raw, err := decodeChallenge(ch)
-				if err != nil {
-					return err
-				}
-				sig, err := keystore.SignChallenge(k, raw)
+				ch, sig, err := signedChallenge(ctx, cl, k, keystore.SignChallenge)
 				if err != nil {
 					return err
 				}
@@ -343,15 +336,7 @@ external disk) and the copy is what gets checked.`,
 			if !ok {
 				return errors.New(msg(lang, "la clave del .p12 no puede firmar", "the .p12's key cannot sign"))
 			}
-			ch, err := cl.Challenge(ctx)
-			if err != nil {
-				return err
-			}
-			raw, err := decodeChallenge(ch)
-			if err != nil {
-				return err
-			}
-			sig, err := keystore.SignBackupChallenge(signer, raw)
+			ch, sig, err := signedChallenge(ctx, cl, signer, keystore.SignBackupChallenge)
 			if err != nil {
 				return err
 			}
@@ -417,6 +402,25 @@ func copyP12(lang i18n.Lang, src, dir string) (string, error) {
 func mustAbs(p string) string {
 	a, _ := filepath.Abs(p)
 	return a
+}
+
+// signedChallenge fetches a fresh challenge from the server and signs it
+// with key as sign does (a download's proof or a backup's: each under its
+// own prefix, so one cannot stand for the other).
+func signedChallenge(ctx context.Context, cl *client.Client, key crypto.Signer, sign func(crypto.Signer, []byte) ([]byte, error)) (challenge string, sig []byte, err error) {
+	ch, err := cl.Challenge(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	raw, err := decodeChallenge(ch)
+	if err != nil {
+		return "", nil, err
+	}
+	sig, err = sign(key, raw)
+	if err != nil {
+		return "", nil, err
+	}
+	return ch, sig, nil
 }
 
 func decodeChallenge(ch string) ([]byte, error) {
