@@ -61,13 +61,13 @@ func TestAccountPortalSections(t *testing.T) {
 	}{
 		{"en", []string{"Your certificates", "valid", "Online renewal", "opens on", "Pending applications and letters",
 			"waiting for the identity check at an office", "Your code works until", "22/12/2026", "30 days left", "Oficina Centro", "Plaza Mayor 1, 28012 Madrid",
-			"You can do these now", "Saldo de puntos", "Canje de permiso", "Needs a signature. Can you sign?",
+			"You can do these now", "Saldo de puntos", "Canje de permiso", "Needs a signature, and you can sign it.",
 
 			"Not yet, and why", "Presentar escrito", "smart card", "This was not me", "Revoke this certificate", "codes are not shown here"},
 			[]string{"Renew now", "llavero cert renew --server " + testPublicURL + " --p12 certificate.p12 --out certificate-new.p12", "After expiry you will need an office visit"}},
 		{"es", []string{"Tus certificados", "en vigor", "Renovación en línea", "se abre el", "Solicitudes y cartas pendientes",
 			"esperando la comprobación de identidad en una oficina", "Tu código vale hasta el", "22/12/2026", "30 días quedan",
-			"Ya puedes hacerlos", "Necesita firma. ¿Puedes firmar?",
+			"Ya puedes hacerlos", "Necesita firma, y puedes firmarlo.",
 
 			"Todavía no, y por qué", "tarjeta o token", "No fui yo", "Revocar este certificado", "los códigos no se muestran aquí"},
 			[]string{"Renovar ahora", "llavero cert renew --server " + testPublicURL + " --p12 certificado.p12 --out certificado-nuevo.p12", "necesitarás una visita a una oficina"}},
@@ -352,13 +352,13 @@ func TestAccountPortalSignatureKinds(t *testing.T) {
 		want map[string]string // procedure name -> what its line says about signing ("" nothing)
 	}{
 		{"en", map[string]string{
-			"Canje de permiso": "Can you sign?: yes. It is signed on llavero, without installing anything: we send you a code by SMS to confirm it.",
-			"IVA trimestral":   "Can you sign?: yes. It is signed with your certificate, on the computer that holds it.",
+			"Canje de permiso": "Needs a signature, and you can sign it. It is signed on llavero, without installing anything: we send you a code by SMS to confirm it.",
+			"IVA trimestral":   "Needs a signature, and you can sign it. It is signed with your certificate, on the computer that holds it.",
 			"Saldo de puntos":  "",
 		}},
 		{"es", map[string]string{
-			"Canje de permiso": "¿Puedes firmar?: sí. Se firma en llavero, sin instalar nada: te enviamos un código por SMS para confirmarlo.",
-			"IVA trimestral":   "¿Puedes firmar?: sí. Se firma con tu certificado, en el ordenador donde lo tienes.",
+			"Canje de permiso": "Necesita firma, y puedes firmarlo. Se firma en llavero, sin instalar nada: te enviamos un código por SMS para confirmarlo.",
+			"IVA trimestral":   "Necesita firma, y puedes firmarlo. Se firma con tu certificado, en el ordenador donde lo tienes.",
 			"Saldo de puntos":  "",
 		}},
 	} {

@@ -8,8 +8,6 @@ var _ = addTexts(map[string]i18n.Text{
 	"portal.days":      i18n.T("días", "days"),
 	"portal.days.left": i18n.T("días quedan", "days left"),
 	"portal.next":      i18n.T("Qué hacer", "What to do"),
-	"portal.yes":       i18n.T("sí", "yes"),
-	"portal.no":        i18n.T("no", "no"),
 
 	"portal.certs.title":          i18n.T("Tus certificados", "Your certificates"),
 	"portal.certs.none":           i18n.T("No tienes ningún certificado de llavero.", "You have no llavero certificate."),
@@ -55,7 +53,8 @@ var _ = addTexts(map[string]i18n.Text{
 	"portal.procs.again":      i18n.T("Esta sesión no llega a ese nivel: la sede te pedirá entrar otra vez con un método más fuerte.", "This session does not reach that level: the office will ask you to log in again with a stronger method."),
 	"portal.procs.why":        i18n.T("Por qué no", "Why not"),
 	"portal.procs.how":        i18n.T("Cómo conseguirlo", "How to get there"),
-	"portal.procs.sign":       i18n.T("Necesita firma. ¿Puedes firmar?", "Needs a signature. Can you sign?"),
+	"portal.procs.sign.yes":   i18n.T("Necesita firma, y puedes firmarlo.", "Needs a signature, and you can sign it."),
+	"portal.procs.sign.no":    i18n.T("Necesita firma, y todavía no puedes firmarlo.", "Needs a signature, which you cannot make yet."),
 
 	"revoke.title":        i18n.T("Revocar un certificado", "Revoke a certificate"),
 	"revoke.means.title":  i18n.T("Antes de seguir", "Before you go on"),
