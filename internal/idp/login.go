@@ -97,13 +97,7 @@ func (p *IdP) StartPIN(ctx context.Context, rawID, secondFact, clientKey string,
 		}
 		return err
 	})
-	if err != nil {
-		return CodeSent{}, err
-	}
-	if verdict != nil {
-		return CodeSent{}, verdict
-	}
-	return p.deliverCode(ctx, c)
+	return p.afterStore(ctx, c, err, verdict)
 }
 
 func secondFactMatches(p store.Person, fact string) bool {
@@ -145,8 +139,15 @@ func (p *IdP) sendCodeTo(ctx context.Context, personID, purpose, mobile string, 
 		verdict, err = p.storeCode(ctx, tx, c)
 		return err
 	})
-	if err != nil {
-		return CodeSent{}, err
+	return p.afterStore(ctx, c, err, verdict)
+}
+
+// afterStore ends a code's sending once its transaction is over: the
+// transaction's error, else its verdict (a limit, a refused fact), else
+// the delivery.
+func (p *IdP) afterStore(ctx context.Context, c *pendingCode, txErr, verdict error) (CodeSent, error) {
+	if txErr != nil {
+		return CodeSent{}, txErr
 	}
 	if verdict != nil {
 		return CodeSent{}, verdict
