@@ -51,7 +51,6 @@ type ReachOptions struct {
 type standing struct {
 	loa.Standing
 	best   map[string]string
-	cert   bool // a valid certificate (any level): it also signs
 	mobile bool // a mobile on the account: SMS codes, remote signing
 }
 
@@ -80,7 +79,7 @@ func (p *IdP) standingOf(ctx context.Context, personID string) (standing, error)
 		if !c.RevokedAt.IsZero() || !now.Before(c.NotAfter) || now.Before(c.NotBefore) {
 			continue
 		}
-		s.HasCertificate, s.cert = true, true
+		s.HasCertificate = true
 		level := loa.Of(loa.Login{Method: loa.MethodCertificate})
 		if x, err := x509.ParseCertificate(c.DER); err == nil && p.onToken(x) {
 			level = loa.High
@@ -238,7 +237,7 @@ func (s standing) whyNot(c store.Client, need string) (i18n.Text, []i18n.Text) {
 // it, a substantial login and a mobile for the SMS code that approves it.
 func (s standing) canSign(kind string, opt ReachOptions) (bool, i18n.Text) {
 	if kind != store.SignatureRemote {
-		if s.cert {
+		if s.HasCertificate {
 			return true, i18n.T("Se firma con tu certificado, en el ordenador donde lo tienes.",
 				"It is signed with your certificate, on the computer that holds it.")
 		}

@@ -137,7 +137,7 @@ func (r *RA) Holdings(ctx context.Context, personID string) (Holdings, error) {
 			p.Next = ErrCodeExpired.Next
 		case a.State == store.AppRefused && now.Sub(a.DecidedAt) < shownAfterClose:
 			p.State = PendingRefused
-			p.Refusal, p.Next = refusalReasons[a.RefusalCode], ErrRefused.Next
+			p.Refusal = refusalReasons[a.RefusalCode]
 			if a.RefusalCode == "other" || p.Refusal.EN == "" {
 				// The operator's own words went by email only.
 				p.Refusal = ErrRefused.Next

@@ -194,11 +194,7 @@ func (a *accountRoutes) showRegister(w http.ResponseWriter, r *http.Request, sta
 		if !slices.Contains(o.Handles, "account") {
 			continue
 		}
-		addr := o.Address
-		if o.PostalCode != "" || o.City != "" {
-			addr += ", " + o.PostalCode + " " + o.City
-		}
-		pg.Offices = append(pg.Offices, officeView{Name: o.Name, Address: addr, Hours: o.Hours})
+		pg.Offices = append(pg.Offices, officeOf(o))
 	}
 	a.s.Render(w, r, status, "account_register", pg)
 }
@@ -223,7 +219,7 @@ func (a *accountRoutes) requestLetter(w http.ResponseWriter, r *http.Request) {
 		a.showRegister(w, r, status, id, p)
 		return
 	}
-	pg := letterSentPage{City: sent.City, Expires: sent.ExpiresAt.In(a.loc).Format("02/01/2006")}
+	pg := letterSentPage{City: sent.City, Expires: a.day(sent.ExpiresAt)}
 	if a.d.CertLoginURL != "" {
 		pg.CertURL = a.d.CertLoginURL + "/account/register"
 	}

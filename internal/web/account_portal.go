@@ -106,13 +106,7 @@ func (a *accountRoutes) day(t time.Time) string { return t.In(a.loc).Format("02/
 func (a *accountRoutes) portalOf(r *http.Request, sess store.Session) (portalView, error) {
 	ctx := r.Context()
 	v := portalView{On: a.d.RA != nil, Server: config.ServerFlag(a.s.publicURL), Revoked: r.URL.Query().Get("revoked") != ""}
-	if err := ra.CanRevokeFrom(sess.ACR); err != nil {
-		if ie, ok := i18n.As(err); ok {
-			v.RevokeWhy = problemOf(ie)
-		}
-	} else {
-		v.CanRevoke = true
-	}
+	v.CanRevoke, v.RevokeWhy = revokeFrom(sess)
 	if v.On {
 		h, err := a.d.RA.Holdings(ctx, sess.PersonID)
 		if err != nil {
@@ -247,14 +241,31 @@ func (a *accountRoutes) heldCert(r *http.Request, personID, serial string) (cert
 	return certs[i], true, nil
 }
 
+// revokeFrom says whether sess may revoke its holder's certificates
+// (the RA's rule) and, when not, the refusal to show.
+func revokeFrom(sess store.Session) (bool, *problemView) {
+	err := ra.CanRevokeFrom(sess.ACR)
+	if err == nil {
+		return true, nil
+	}
+	if ie, ok := i18n.As(err); ok {
+		return false, problemOf(ie)
+	}
+	return false, nil
+}
+
+// Stronger logins that come back to the account page.
+var (
+	pinBackToAccount  = "/login/pin?" + url.Values{"next": {"/account"}}.Encode()
+	certBackToAccount = "/login/certificate/begin?" + url.Values{"next": {"/account"}}.Encode()
+)
+
 func (a *accountRoutes) revokePageFor(sess store.Session, c certView, chosen string, problem *problemView) revokePage {
-	pg := revokePage{Cert: c, Problem: problem,
-		PINURL:  "/login/pin?" + url.Values{"next": {"/account"}}.Encode(),
-		CertURL: "/login/certificate/begin?" + url.Values{"next": {"/account"}}.Encode()}
-	if err := ra.CanRevokeFrom(sess.ACR); err != nil {
+	pg := revokePage{Cert: c, Problem: problem, PINURL: pinBackToAccount, CertURL: certBackToAccount}
+	if ok, why := revokeFrom(sess); !ok {
 		pg.Cannot = true
-		if ie, ok := i18n.As(err); ok && pg.Problem == nil {
-			pg.Problem = problemOf(ie)
+		if pg.Problem == nil {
+			pg.Problem = why
 		}
 	}
 	for _, r := range reasonOrder {
@@ -364,13 +375,7 @@ func (a *accountRoutes) notMePageFor(r *http.Request, sess store.Session) (notMe
 			}
 		}
 	}
-	if err := ra.CanRevokeFrom(sess.ACR); err != nil {
-		if ie, ok := i18n.As(err); ok {
-			pg.RevokeWhy = problemOf(ie)
-		}
-	} else {
-		pg.CanRevoke = true
-	}
+	pg.CanRevoke, pg.RevokeWhy = revokeFrom(sess)
 	certs, err := a.certsOf(r, sess.PersonID)
 	if err != nil {
 		return pg, err
@@ -442,8 +447,7 @@ func (a *accountRoutes) notMeConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = a.endSession(w, r)
-	pg := notMeDonePage{Res: res, Password: res.PasswordDisabled,
-		PINURL: "/login/pin?" + url.Values{"next": {"/account"}}.Encode(), CertURL: "/login/certificate/begin?" + url.Values{"next": {"/account"}}.Encode()}
+	pg := notMeDonePage{Res: res, Password: res.PasswordDisabled, PINURL: pinBackToAccount, CertURL: certBackToAccount}
 	for _, c := range res.Revoked {
 		pg.Revoked = append(pg.Revoked, c.Serial)
 	}

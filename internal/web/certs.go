@@ -239,9 +239,8 @@ func (c *certRoutes) download(w http.ResponseWriter, r *http.Request) {
 	if !c.s.decode(w, r, &req) {
 		return
 	}
-	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(req.Signature))
-	if err != nil || len(sig) == 0 {
-		c.s.certError(w, r, errField("signature"))
+	sig, ok := c.signature(w, r, req.Signature)
+	if !ok {
 		return
 	}
 	cert, err := c.d.RA.Download(r.Context(), ra.DownloadRequest{
@@ -266,6 +265,17 @@ type backupJSON struct {
 	BackupConfirmedAt string `json:"backup_confirmed_at"`
 }
 
+// signature decodes a proof of possession sent in base64, or answers
+// that the field is wrong.
+func (c *certRoutes) signature(w http.ResponseWriter, r *http.Request, b64 string) ([]byte, bool) {
+	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil || len(sig) == 0 {
+		c.s.certError(w, r, errField("signature"))
+		return nil, false
+	}
+	return sig, true
+}
+
 // backup records that the holder proved, with the key read from a copy of
 // the .p12, that a backup exists ("llavero cert backup").
 func (c *certRoutes) backup(w http.ResponseWriter, r *http.Request) {
@@ -273,9 +283,8 @@ func (c *certRoutes) backup(w http.ResponseWriter, r *http.Request) {
 	if !c.s.decode(w, r, &req) {
 		return
 	}
-	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(req.Signature))
-	if err != nil || len(sig) == 0 {
-		c.s.certError(w, r, errField("signature"))
+	sig, ok := c.signature(w, r, req.Signature)
+	if !ok {
 		return
 	}
 	cert, err := c.d.RA.ConfirmBackup(r.Context(), ra.BackupRequest{
