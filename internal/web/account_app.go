@@ -207,7 +207,7 @@ func (a *accountRoutes) appStatus(w http.ResponseWriter, r *http.Request) {
 	resp := appStatusResponse{State: st.State}
 	switch {
 	case st.Who != nil:
-		if _, err := a.startSession(w, r, *st.Who); err != nil {
+		if err := a.startSession(w, r, *st.Who); err != nil {
 			a.s.Error(w, r, err)
 			return
 		}

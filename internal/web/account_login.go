@@ -160,8 +160,7 @@ func (a *accountRoutes) pinVerify(w http.ResponseWriter, r *http.Request) {
 		a.codeAgain(w, r, pg, err)
 		return
 	}
-	a.setSessionCookie(w, r, opened.token)
-	a.signedIn(w, r, opened.sess, pg.Next)
+	a.signedIn(w, r, opened, pg.Next)
 }
 
 func (a *accountRoutes) passwordForm(w http.ResponseWriter, r *http.Request) {
@@ -211,28 +210,30 @@ func (a *accountRoutes) otpVerify(w http.ResponseWriter, r *http.Request) {
 		a.codeAgain(w, r, pg, err)
 		return
 	}
-	a.setSessionCookie(w, r, opened.token)
-	a.signedIn(w, r, opened.sess, pg.Next)
+	a.signedIn(w, r, opened, pg.Next)
 }
 
 // loggedIn opens the session and sends the person on. 303 makes the
 // browser follow with a GET, so reloading the next page never posts the
 // code again.
 func (a *accountRoutes) loggedIn(w http.ResponseWriter, r *http.Request, who idp.Authenticated, next string) {
-	sess, err := a.startSession(w, r, who)
+	opened, err := a.openSession(r, who)
 	if err != nil {
 		a.s.Error(w, r, err)
 		return
 	}
-	a.signedIn(w, r, sess, next)
+	a.signedIn(w, r, opened, next)
 }
 
-// signedIn sends a person with a new session on to next. A sign-in for an
+// signedIn gives the browser the session just opened and sends the
+// person on to next. A sign-in for an
 // office that this session satisfies is completed at once, and the
 // browser goes straight back to the office: the continue step would only
 // find the session it was just given. Anything else (a level or method
 // the office does not take) goes through that step, which explains it.
-func (a *accountRoutes) signedIn(w http.ResponseWriter, r *http.Request, sess store.Session, next string) {
+func (a *accountRoutes) signedIn(w http.ResponseWriter, r *http.Request, opened openedSession, next string) {
+	a.setSessionCookie(w, r, opened.token)
+	sess := opened.sess
 	if next == "" {
 		next = "/account"
 	}

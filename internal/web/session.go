@@ -76,14 +76,21 @@ func (a *accountRoutes) sessionOf(r *http.Request) (store.Session, bool) {
 // token is always new and any session the browser brought is ended: a
 // token planted before the login (session fixation) never becomes a
 // logged-in one.
-func (a *accountRoutes) startSession(w http.ResponseWriter, r *http.Request, who idp.Authenticated) (store.Session, error) {
-	var opened openedSession
-	err := a.d.Store.InTx(r.Context(), func(tx store.Tx) error { return a.sessionIn(r, &opened)(tx, who) })
+func (a *accountRoutes) startSession(w http.ResponseWriter, r *http.Request, who idp.Authenticated) error {
+	opened, err := a.openSession(r, who)
 	if err != nil {
-		return store.Session{}, err
+		return err
 	}
 	a.setSessionCookie(w, r, opened.token)
-	return opened.sess, nil
+	return nil
+}
+
+// openSession opens a session for who in a transaction of its own (a
+// login whose own transaction is over); the caller sets the cookie.
+func (a *accountRoutes) openSession(r *http.Request, who idp.Authenticated) (openedSession, error) {
+	var opened openedSession
+	err := a.d.Store.InTx(r.Context(), func(tx store.Tx) error { return a.sessionIn(r, &opened)(tx, who) })
+	return opened, err
 }
 
 // openedSession is a session opened in a login's transaction; its cookie
